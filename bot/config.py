@@ -1,0 +1,341 @@
+"""Configuration: frozen dataclasses, loaded from YAML and the environment.
+
+A leaf module: it imports nothing from the rest of the bot. ``load_config`` has no side
+effects beyond reading the config file and secret files, and reports every problem at once
+in a single ``ConfigError`` with the key path of each.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigError(Exception):
+    """Every problem found in a configuration, each with its key path."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret value that never shows itself in repr, str or logs."""
+
+    value: str = dataclasses.field(repr=False)
+
+    def __str__(self) -> str:
+        return "***"
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """Where a secret comes from: an environment variable or a file (Docker secrets)."""
+
+    env: str | None = None
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class MatchingConfig:
+    # Defaults chosen by measurement on shared/eval/dev.yaml (see bench/eval.py, README).
+    answer_threshold: float = 45.0
+    clarify_threshold: float = 35.0
+    clarify_margin: float = 4.0
+    max_question_chars: int = 1000
+
+
+@dataclass(frozen=True)
+class AssistantConfig:
+    command_prefix: str = "!"
+    bot_name: str = "Partnerwijzer"
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    path: str = "var/partnerbot.sqlite3"
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    log_unanswered: bool = False
+    retention_days: int = 30
+
+
+@dataclass(frozen=True)
+class AdminConfig:
+    users: tuple[str, ...] = ()
+    room: str | None = None
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    level: str = "INFO"
+    format: str = "text"  # "text" | "json"
+    debug_message_text: bool = False  # only for local debugging: logs message text
+
+
+@dataclass(frozen=True)
+class FloodConfig:
+    per_user_per_minute: int = 6
+    per_room_per_minute: int = 20
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    homeserver: str = ""
+    user_id: str = ""
+    access_token: SecretRef = field(default_factory=SecretRef)
+    password: SecretRef = field(default_factory=SecretRef)
+    device_id: str = "PARTNERBOT"
+    device_name: str = "Partnerwijzer"
+    store_path: str = "var/matrix-store"
+    encryption: bool = True
+    allowed_inviters: tuple[str, ...] = ()  # user ids ("@a:b") or servers (":b")
+    allowed_rooms: tuple[str, ...] = ()
+    catch_up_minutes: float = 10.0
+
+
+@dataclass(frozen=True)
+class TeamsWebhookConfig:
+    name: str = ""
+    token: SecretRef = field(default_factory=SecretRef)
+    allowed_tenants: tuple[str, ...] = ()
+    allowed_teams: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TeamsConfig:
+    webhooks: tuple[TeamsWebhookConfig, ...] = ()
+    max_body_bytes: int = 256 * 1024
+    reply_timeout_seconds: float = 4.0
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
+class Config:
+    knowledge_path: str = ""  # empty: the knowledge shipped with the bot
+    matching: MatchingConfig = field(default_factory=MatchingConfig)
+    assistant: AssistantConfig = field(default_factory=AssistantConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    admins: AdminConfig = field(default_factory=AdminConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    flood: FloodConfig = field(default_factory=FloodConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+    matrix: MatrixConfig | None = None
+    teams: TeamsConfig | None = None
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        return f"a list of {_type_name(typing.get_args(tp)[0])}"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp) if a is not type(None))
+    if dataclasses.is_dataclass(tp):
+        return "a mapping"
+    return {str: "text", int: "a whole number", float: "a number", bool: "true or false"}.get(
+        tp, str(tp)
+    )
+
+
+def _convert(value: Any, tp: Any, path: str, problems: list[str]) -> Any:
+    """Convert one YAML value to the annotated type, or record why it cannot be."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _convert(value, args[0], path, problems)
+    if tp is SecretRef:
+        if not isinstance(value, Mapping):
+            problems.append(
+                f"{path}: expected a mapping with 'env' or 'file' (secrets are never inline)"
+            )
+            return SecretRef()
+        return _build(SecretRef, value, path, problems)
+    if dataclasses.is_dataclass(tp):
+        if value is None:
+            value = {}
+        if not isinstance(value, Mapping):
+            problems.append(f"{path}: expected a mapping, got {type(value).__name__}")
+            return tp()  # type: ignore[operator]
+        return _build(tp, value, path, problems)
+    if origin is tuple:
+        (item_type, _ellipsis) = typing.get_args(tp)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            problems.append(f"{path}: expected {_type_name(tp)}")
+            return ()
+        return tuple(
+            _convert(item, item_type, f"{path}[{index}]", problems)
+            for index, item in enumerate(value)
+        )
+    if tp is bool:
+        if not isinstance(value, bool):
+            problems.append(f"{path}: expected true or false, got {value!r}")
+        return bool(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(f"{path}: expected a whole number, got {value!r}")
+            return 0
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(f"{path}: expected a number, got {value!r}")
+            return 0.0
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            problems.append(f"{path}: expected text, got {value!r}")
+            return ""
+        return str(value)
+    raise TypeError(f"unsupported config type {tp!r}")  # a programming error, not user input
+
+
+def _build(cls: Any, data: Mapping[Any, Any], path: str, problems: list[str]) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    prefix = f"{path}." if path else ""
+    for key in data:
+        if key not in known:
+            suggestion = _closest(str(key), known)
+            hint = f" (did you mean '{suggestion}'?)" if suggestion else ""
+            problems.append(f"{prefix}{key}: unknown key{hint}")
+    kwargs = {
+        name: _convert(data[name], hints[name], f"{prefix}{name}", problems)
+        for name in known
+        if name in data
+    }
+    return cls(**kwargs)
+
+
+def _closest(word: str, candidates: set[str]) -> str | None:
+    from difflib import get_close_matches
+
+    found = get_close_matches(word, sorted(candidates), n=1, cutoff=0.7)
+    return found[0] if found else None
+
+
+def resolve_secret(ref: SecretRef, environ: Mapping[str, str]) -> Secret | None:
+    """Read a secret from its environment variable or file; None when neither is set."""
+    if ref.env and environ.get(ref.env):
+        return Secret(environ[ref.env])
+    if ref.file:
+        return Secret(Path(ref.file).read_text(encoding="utf-8").strip())
+    return None
+
+
+def _check_secret(
+    ref: SecretRef, path: str, environ: Mapping[str, str], problems: list[str], required: bool
+) -> None:
+    if ref.env and ref.file:
+        problems.append(f"{path}: set 'env' or 'file', not both")
+    if ref.env and not environ.get(ref.env) and required:
+        problems.append(f"{path}.env: environment variable {ref.env} is not set")
+    if ref.file:
+        try:
+            if not Path(ref.file).read_text(encoding="utf-8").strip():
+                problems.append(f"{path}.file: {ref.file} is empty")
+        except OSError as error:
+            problems.append(f"{path}.file: cannot read {ref.file}: {error.strerror}")
+    if required and not ref.env and not ref.file:
+        problems.append(f"{path}: required; set 'env' (a variable name) or 'file' (a path)")
+
+
+def _validate(config: Config, environ: Mapping[str, str], problems: list[str]) -> None:
+    if config.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        problems.append(f"logging.level: unknown level {config.logging.level!r}")
+    if config.logging.format not in {"text", "json"}:
+        problems.append(f"logging.format: expected 'text' or 'json', got {config.logging.format!r}")
+    if config.privacy.retention_days < 1:
+        problems.append("privacy.retention_days: must be at least 1")
+    if not config.assistant.command_prefix.strip():
+        problems.append("assistant.command_prefix: must not be empty")
+    if not 0 < config.web.port < 65536:
+        problems.append(f"web.port: {config.web.port} is not a TCP port")
+    matrix = config.matrix
+    if matrix is not None:
+        if not matrix.homeserver.startswith(("http://", "https://")):
+            problems.append("matrix.homeserver: required, an http(s) URL")
+        if not (matrix.user_id.startswith("@") and ":" in matrix.user_id):
+            problems.append("matrix.user_id: required, like '@partnerbot:example.org'")
+        has_token = bool(matrix.access_token.env or matrix.access_token.file)
+        has_password = bool(matrix.password.env or matrix.password.file)
+        if not has_token and not has_password:
+            problems.append("matrix: set access_token or password (each as 'env' or 'file')")
+        if has_token:
+            _check_secret(matrix.access_token, "matrix.access_token", environ, problems, True)
+        if has_password:
+            _check_secret(matrix.password, "matrix.password", environ, problems, True)
+        if matrix.catch_up_minutes < 0:
+            problems.append("matrix.catch_up_minutes: must not be negative")
+    teams = config.teams
+    if teams is not None:
+        if not teams.webhooks:
+            problems.append("teams.webhooks: configure at least one webhook")
+        seen: set[str] = set()
+        for index, hook in enumerate(teams.webhooks):
+            path = f"teams.webhooks[{index}]"
+            if not hook.name or not hook.name.replace("-", "").replace("_", "").isalnum():
+                problems.append(f"{path}.name: required, letters, digits, '-' or '_'")
+            if hook.name in seen:
+                problems.append(f"{path}.name: '{hook.name}' is used twice")
+            seen.add(hook.name)
+            _check_secret(hook.token, f"{path}.token", environ, problems, True)
+        if teams.max_body_bytes < 1024:
+            problems.append("teams.max_body_bytes: must be at least 1024")
+        if not 0 < teams.reply_timeout_seconds < 5:
+            problems.append("teams.reply_timeout_seconds: must be between 0 and 5 (Teams' limit)")
+
+
+def config_from_mapping(data: Mapping[Any, Any], environ: Mapping[str, str]) -> Config:
+    problems: list[str] = []
+    knowledge = data.get("knowledge")
+    mapped = {key: value for key, value in data.items() if key != "knowledge"}
+    if knowledge is not None:
+        if isinstance(knowledge, Mapping) and set(knowledge) <= {"path"}:
+            mapped["knowledge_path"] = knowledge.get("path") or ""
+        else:
+            problems.append("knowledge: expected a mapping with only 'path'")
+    if "knowledge_path" in data:
+        problems.append("knowledge_path: unknown key (did you mean 'knowledge.path'?)")
+    config: Config = _build(Config, mapped, "", problems)
+    _validate(config, environ, problems)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def load_config(path: str | Path, environ: Mapping[str, str]) -> Config:
+    """Read and validate a config file; raise ConfigError naming every problem."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError([f"{path}: cannot read: {error.strerror}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError([f"{path}:{where} invalid YAML: {error}"]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise ConfigError([f"{path}: expected a mapping at the top level"])
+    return config_from_mapping(data, environ)

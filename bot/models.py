@@ -1,0 +1,107 @@
+"""Plain, frozen data shared by every layer. No I/O, no behaviour beyond small helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+DecisionKind = Literal["answer", "clarify", "fallback"]
+ReplyKind = Literal[
+    "answer",  # one knowledge entry
+    "clarify",  # "Bedoel je: 1) ... 2) ...?"
+    "fallback",  # no confident answer
+    "help",
+    "partners",
+    "contact",
+    "status",  # admin/operational information
+    "refusal",  # e.g. admin command from a non-admin
+    "notice",  # short operational notice (flood limit, reload result)
+]
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    role: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: str
+    name: str
+    email: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    partner: str
+    topic: str
+    question: str
+    alternates: tuple[str, ...]
+    keywords: tuple[str, ...]
+    answer: str  # Markdown, trusted (written by editors, validated at load)
+    source: str  # section path in the infographic, e.g. "Politie > Opleidingen"
+    contacts: tuple[str, ...] = ()  # contact ids; empty means "all contacts"
+    file: str = ""  # where it was defined, for error messages and editor tools
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Question:
+    """One incoming chat message, already freed from its protocol.
+
+    The transport decides the protocol facts (was the bot mentioned, is this a 1:1 room);
+    the assistant decides whether and how to answer.
+    """
+
+    text: str
+    transport: str = "console"  # "matrix" | "teams" | "console"
+    conversation_id: str = ""  # Matrix room id, Teams conversation id
+    sender_id: str = ""
+    thread_id: str | None = None
+    mentioned: bool = False  # the bot was addressed explicitly (mention, @-webhook)
+    is_direct: bool = False  # a 1:1 conversation with the bot: every message is for it
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: Entry
+    score: float  # 0-100
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: DecisionKind
+    matches: tuple[Match, ...]  # ranked, best first (at least the top candidates)
+    options: tuple[Match, ...] = ()  # for clarify: the choices offered
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the bot says, structured and pre-rendered.
+
+    Structured fields let a transport build its own layout (a Teams Adaptive Card);
+    ``text``/``markdown``/``html`` are complete renderings. Every piece of user text in
+    them is already escaped for its format.
+    """
+
+    kind: ReplyKind
+    title: str
+    body_markdown: str
+    text: str
+    markdown: str
+    html: str
+    partner_name: str | None = None
+    source: str | None = None
+    options: tuple[str, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    legal_note: str | None = None
+    decision: Decision | None = None

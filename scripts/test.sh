@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: a venv for the bot, a separate venv for the
+# Synapse homeserver the end-to-end tests start, then ruff, mypy (strict on bot/) and pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=${PARTNERBOT_VENV:-.venv}
+SYNAPSE_VENV=${PARTNERBOT_SYNAPSE_VENV:-.synapse-venv}
+SYNAPSE_VERSION=${SYNAPSE_VERSION:->=1.120,<2}
+
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+"$VENV/bin/python" -m pip install --quiet -e '.[test]'
+
+# Synapse lives in its own venv: its pins must not decide the bot's.
+if [ ! -x "$SYNAPSE_VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$SYNAPSE_VENV"
+fi
+if ! "$SYNAPSE_VENV/bin/python" -c 'import synapse' 2>/dev/null; then
+  "$SYNAPSE_VENV/bin/python" -m pip install --quiet --upgrade pip
+  "$SYNAPSE_VENV/bin/python" -m pip install --quiet "matrix-synapse$SYNAPSE_VERSION"
+fi
+export PARTNERBOT_SYNAPSE_PYTHON="$PWD/$SYNAPSE_VENV/bin/python"
+export PARTNERBOT_REQUIRE_SYNAPSE=1
+
+echo "== ruff"
+"$VENV/bin/ruff" check bot tests bench
+"$VENV/bin/ruff" format --check bot tests bench
+echo "== mypy (strict on bot/)"
+"$VENV/bin/mypy"
+echo "== pytest"
+"$VENV/bin/python" -m pytest "$@"
