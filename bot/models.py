@@ -78,6 +78,7 @@ class Decision:
     kind: DecisionKind
     matches: tuple[Match, ...]  # ranked, best first (at least the top candidates)
     options: tuple[Match, ...] = ()  # for clarify: the choices offered
+    confidence: float = 0.0  # 0-100: the best score, lowered for unknown or out-of-scope words
 
     @property
     def best(self) -> Match | None:

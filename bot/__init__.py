@@ -1,0 +1,1 @@
+"""Partnerwijzer: answers from the infographic on partners in the online leefwereld."""

@@ -1,0 +1,168 @@
+"""The ``partnerbot`` command: ask, check, chat and run.
+
+``ask``, ``check`` and ``chat`` never import the Matrix library: they must start fast and
+work on a machine with no server or account.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.config import Config, ConfigError, load_config
+from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.models import Decision, Match
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="partnerbot",
+        description="Partnerwijzer: answers from the infographic "
+        "'De informatiepositie van partners in de online leefwereld'.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def knowledge_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--knowledge", metavar="DIR", help="knowledge folder (default: the shipped one)"
+        )
+
+    ask = sub.add_parser("ask", help="answer one question (or one per line from stdin)")
+    ask.add_argument("question", nargs="?", help="the question; without it, read stdin")
+    ask.add_argument("--json", action="store_true", help="print JSON (one line per question)")
+    knowledge_option(ask)
+
+    check = sub.add_parser("check", help="validate the knowledge (and a config file)")
+    check.add_argument("--config", metavar="FILE", help="also validate this config file")
+    knowledge_option(check)
+
+    chat = sub.add_parser("chat", help="chat in the terminal on the knowledge")
+    knowledge_option(chat)
+
+    run = sub.add_parser("run", help="run the configured chat transports")
+    run.add_argument("--config", metavar="FILE", required=True)
+    knowledge_option(run)
+    return parser
+
+
+def _load(path: str | None, err: TextIO) -> KnowledgeBase | None:
+    try:
+        return load_knowledge(Path(path) if path else None)
+    except KnowledgeError as error:
+        for problem in error.problems:
+            print(f"error: {problem}", file=err)
+        print(f"{len(error.problems)} problem(s) in the knowledge", file=err)
+        return None
+
+
+def decision_json(question: str, decision: Decision) -> dict[str, Any]:
+    """The stable JSON shape of one decision (other tools depend on it)."""
+
+    def candidate(match: Match) -> dict[str, Any]:
+        return {
+            "entry": match.entry.id,
+            "partner": match.entry.partner,
+            "topic": match.entry.topic,
+            "score": round(match.score, 1),
+        }
+
+    best = decision.best
+    return {
+        "question": question,
+        "decision": decision.kind,
+        "entry": best.entry.id if best else None,
+        "partner": best.entry.partner if best else None,
+        "topic": best.entry.topic if best else None,
+        "score": round(decision.confidence, 1),
+        "candidates": [candidate(match) for match in decision.matches[:5]],
+    }
+
+
+def _ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    from bot.assistant import Assistant
+    from bot.models import Question
+
+    knowledge = _load(args.knowledge, err)
+    if knowledge is None:
+        return EXIT_ERROR
+    assistant = Assistant(knowledge)
+    questions = [args.question] if args.question is not None else stdin
+    for raw in questions:
+        question = raw.rstrip("\n")
+        if args.question is None and not question.strip():
+            continue
+        if args.json:
+            decision = assistant.matcher.decide(question)
+            print(json.dumps(decision_json(question, decision), ensure_ascii=False), file=out)
+        else:
+            reply = assistant.handle(Question(text=question, transport="console"))
+            if reply is not None:
+                print(reply.text, file=out)
+                if args.question is None:
+                    print(file=out)
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    status = EXIT_OK
+    if args.config:
+        try:
+            load_config(args.config, os.environ)
+        except ConfigError as error:
+            for problem in error.problems:
+                print(f"error: {args.config}: {problem}", file=err)
+            status = EXIT_ERROR
+    knowledge = _load(args.knowledge, err)
+    if knowledge is None:
+        return EXIT_ERROR
+    if status == EXIT_OK:
+        alternates = sum(len(entry.alternates) for entry in knowledge.entries)
+        print(
+            f"ok: {len(knowledge.entries)} entries, {alternates} alternate questions, "
+            f"{len(knowledge.partners)} partners, {len(knowledge.contacts)} contacts, "
+            f"{len(knowledge.synonyms)} synonym groups (version {knowledge.version})",
+            file=out,
+        )
+    return status
+
+
+def _chat(args: argparse.Namespace, err: TextIO) -> int:
+    from bot.assistant import Assistant
+    from bot.transports.console import run_console
+
+    knowledge = _load(args.knowledge, err)
+    if knowledge is None:
+        return EXIT_ERROR
+    return run_console(Assistant(knowledge))
+
+
+def _run(args: argparse.Namespace, err: TextIO) -> int:
+    try:
+        config: Config = load_config(args.config, os.environ)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"error: {args.config}: {problem}", file=err)
+        return EXIT_ERROR
+    from bot.app import run_app
+
+    return run_app(config, args.config, args.knowledge, err)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    out, err = sys.stdout, sys.stderr
+    if args.command == "ask":
+        return _ask(args, out, err, sys.stdin)
+    if args.command == "check":
+        return _check(args, out, err)
+    if args.command == "chat":
+        return _chat(args, err)
+    return _run(args, err)

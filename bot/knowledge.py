@@ -1,0 +1,505 @@
+"""Load and validate the knowledge folder into an immutable ``KnowledgeBase``.
+
+Validation collects every problem before failing, so an editor sees all mistakes at once,
+each with file, line and entry id. Nothing is half-loaded: ``load_knowledge`` either returns
+a complete, valid KnowledgeBase or raises ``KnowledgeError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.models import Contact, Entry, Partner
+from bot.text import fold
+
+SHIPPED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+
+_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+MIN_ALTERNATES = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    entry: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        what = f" [{self.entry}]" if self.entry else ""
+        return f"{where}{what}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge folder is broken; ``problems`` lists every mistake found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    partners: tuple[Partner, ...]
+    contacts: tuple[Contact, ...]
+    entries: tuple[Entry, ...]
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...]  # (term, variants)
+    topics: Mapping[str, str]  # id → description
+    version: str  # short content hash: changes whenever any file changes
+    path: str
+    _partners_by_id: Mapping[str, Partner] = field(repr=False, default_factory=dict)
+    _entries_by_id: Mapping[str, Entry] = field(repr=False, default_factory=dict)
+
+    def partner(self, partner_id: str) -> Partner | None:
+        return self._partners_by_id.get(partner_id)
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self._entries_by_id.get(entry_id)
+
+    def contacts_for(self, entry: Entry | None) -> tuple[Contact, ...]:
+        if entry is None or not entry.contacts:
+            return self.contacts
+        wanted = set(entry.contacts)
+        return tuple(contact for contact in self.contacts if contact.id in wanted)
+
+
+# --- reading YAML with line numbers -------------------------------------------------------
+
+
+# One loader instance turns already-composed scalar nodes (tags resolved) into Python values.
+_SCALARS = yaml.SafeLoader("")
+
+
+@dataclass
+class _Node:
+    """A YAML value with the line it starts on (1-based)."""
+
+    value: Any
+    line: int
+
+
+def _to_located(node: yaml.Node) -> _Node:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        mapping: dict[str, _Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            # A duplicate key is a mistake YAML itself silently accepts; keep the first,
+            # remember the rest so the validator can report it.
+            if key in mapping:
+                mapping.setdefault("\0duplicates", _Node([], line)).value.append(
+                    (key, key_node.start_mark.line + 1)
+                )
+                continue
+            mapping[key] = _to_located(value_node)
+        return _Node(mapping, line)
+    if isinstance(node, yaml.SequenceNode):
+        return _Node([_to_located(item) for item in node.value], line)
+    return _Node(_SCALARS.construct_object(node), line)
+
+
+def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> _Node | None:
+    name = _display(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        problems.append(Problem(name, 0, None, f"cannot read: {error.strerror}"))
+        return None
+    except UnicodeDecodeError as error:
+        problems.append(Problem(name, 0, None, f"not UTF-8 text: {error.reason}"))
+        return None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        problems.append(Problem(name, line, None, f"YAML syntax: {error.problem or error}"))
+        return None
+    except yaml.YAMLError as error:
+        problems.append(Problem(name, 0, None, f"YAML syntax: {error}"))
+        return None
+    if node is None:
+        problems.append(Problem(name, 1, None, "the file is empty"))
+        return None
+    try:
+        return _to_located(node)
+    except yaml.YAMLError as error:
+        problems.append(Problem(name, node.start_mark.line + 1, None, f"YAML value: {error}"))
+        return None
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+# --- field checking ----------------------------------------------------------------------
+
+
+@dataclass
+class _Checker:
+    """Reads typed fields out of one YAML mapping, recording problems instead of raising."""
+
+    file: str
+    node: _Node
+    entry: str | None
+    problems: list[Problem]
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.file, line, self.entry, message))
+
+    def check_keys(self, required: set[str], optional: set[str]) -> bool:
+        fields: dict[str, _Node] = self.node.value
+        for key, line in fields.get("\0duplicates", _Node([], 0)).value:
+            self.problem(line, f"field '{key}' appears twice")
+        for key, value in fields.items():
+            if key != "\0duplicates" and key not in required | optional:
+                allowed = ", ".join(sorted(required | optional))
+                self.problem(value.line, f"unknown field '{key}' (allowed: {allowed})")
+        missing = sorted(required - set(fields))
+        for key in missing:
+            self.problem(self.node.line, f"missing field '{key}'")
+        return not missing
+
+    def text(self, key: str, *, required: bool = True) -> str:
+        found = self.node.value.get(key)
+        if found is None:
+            return ""
+        if isinstance(found.value, bool) or not isinstance(found.value, str | int | float):
+            self.problem(found.line, f"'{key}' must be text, not {_kind(found.value)}")
+            return ""
+        value = str(found.value).strip()
+        if required and not value:
+            self.problem(found.line, f"'{key}' is empty")
+        return value
+
+    def text_list(self, key: str, *, minimum: int = 0) -> tuple[tuple[str, int], ...]:
+        found = self.node.value.get(key)
+        if found is None:
+            return ()
+        if not isinstance(found.value, list):
+            self.problem(found.line, f"'{key}' must be a list, not {_kind(found.value)}")
+            return ()
+        items: list[tuple[str, int]] = []
+        for item in found.value:
+            if isinstance(item.value, bool) or not isinstance(item.value, str | int | float):
+                self.problem(item.line, f"'{key}' items must be text, not {_kind(item.value)}")
+            elif not str(item.value).strip():
+                self.problem(item.line, f"'{key}' has an empty item")
+            else:
+                items.append((str(item.value).strip(), item.line))
+        if len(items) < minimum:
+            self.problem(found.line, f"'{key}' needs at least {minimum} items, has {len(items)}")
+        return tuple(items)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    return type(value).__name__
+
+
+def _top_list(node: _Node | None, key: str, file: str, problems: list[Problem]) -> list[_Node]:
+    """The list under the file's single top-level key, e.g. ``entries:``."""
+    if node is None:
+        return []
+    if not isinstance(node.value, dict) or key not in node.value:
+        problems.append(Problem(file, node.line, None, f"expected a top-level '{key}:' list"))
+        return []
+    for other, value in node.value.items():
+        if other not in (key, "\0duplicates"):
+            problems.append(Problem(file, value.line, None, f"unknown top-level key '{other}'"))
+    items = node.value[key]
+    if not isinstance(items.value, list):
+        problems.append(Problem(file, items.line, None, f"'{key}' must be a list"))
+        return []
+    valid: list[_Node] = []
+    for item in items.value:
+        if isinstance(item.value, dict):
+            valid.append(item)
+        else:
+            problems.append(Problem(file, item.line, None, f"each item of '{key}' is a mapping"))
+    return valid
+
+
+# --- the parts of the knowledge ----------------------------------------------------------
+
+
+def _load_taxonomy(root: Path, problems: list[Problem]) -> tuple[set[str], dict[str, str]]:
+    path = root / "taxonomy.yaml"
+    file = _display(path, root)
+    node = _read_yaml(path, root, problems)
+    if node is None:
+        return set(), {}
+    data = node.value if isinstance(node.value, dict) else {}
+    partners = data.get("partners")
+    topics = data.get("topics")
+    if partners is None or topics is None:
+        problems.append(Problem(file, node.line, None, "needs 'partners:' and 'topics:' maps"))
+        return set(), {}
+    if not isinstance(partners.value, dict) or not isinstance(topics.value, dict):
+        problems.append(Problem(file, node.line, None, "'partners' and 'topics' are mappings"))
+        return set(), {}
+    topic_map = {str(key): str(value.value) for key, value in topics.value.items()}
+    topic_map.pop("\0duplicates", None)
+    partner_ids = {str(key) for key in partners.value if key != "\0duplicates"}
+    return partner_ids, topic_map
+
+
+def _load_partners(root: Path, known: set[str], problems: list[Problem]) -> list[Partner]:
+    path = root / "partners.yaml"
+    file = _display(path, root)
+    partners: list[Partner] = []
+    alias_owner: dict[str, str] = {}
+    for item in _top_list(_read_yaml(path, root, problems), "partners", file, problems):
+        raw_id = item.value.get("id")
+        checker = _Checker(file, item, str(raw_id.value) if raw_id else None, problems)
+        if not checker.check_keys({"id", "name", "role"}, {"aliases"}):
+            continue
+        partner_id = checker.text("id")
+        if known and partner_id not in known:
+            checker.problem(
+                item.line, f"unknown partner id '{partner_id}' (taxonomy: {_list(known)})"
+            )
+        aliases = checker.text_list("aliases")
+        for alias, line in aliases:
+            owner = alias_owner.setdefault(fold(alias), partner_id)
+            if owner != partner_id:
+                checker.problem(line, f"alias '{alias}' is also an alias of partner '{owner}'")
+        partners.append(
+            Partner(
+                id=partner_id,
+                name=checker.text("name"),
+                aliases=tuple(alias for alias, _ in aliases),
+                role=checker.text("role"),
+            )
+        )
+    _report_duplicates([(p.id, file, 0) for p in partners], "partner", problems)
+    return partners
+
+
+def _load_contacts(root: Path, problems: list[Problem]) -> list[Contact]:
+    path = root / "contacts.yaml"
+    file = _display(path, root)
+    contacts: list[Contact] = []
+    for item in _top_list(_read_yaml(path, root, problems), "contacts", file, problems):
+        raw_id = item.value.get("id")
+        checker = _Checker(file, item, str(raw_id.value) if raw_id else None, problems)
+        if not checker.check_keys({"id", "name", "email"}, {"description"}):
+            continue
+        email = checker.text("email")
+        if email and not _EMAIL_RE.match(email):
+            checker.problem(item.value["email"].line, f"'{email}' is not an e-mail address")
+        contacts.append(
+            Contact(
+                id=checker.text("id"),
+                name=checker.text("name"),
+                email=email,
+                description=checker.text("description", required=False),
+            )
+        )
+    _report_duplicates([(c.id, file, 0) for c in contacts], "contact", problems)
+    return contacts
+
+
+def _load_synonyms(root: Path, problems: list[Problem]) -> list[tuple[str, tuple[str, ...]]]:
+    path = root / "synonyms.yaml"
+    file = _display(path, root)
+    groups: list[tuple[str, tuple[str, ...]]] = []
+    variant_owner: dict[str, str] = {}
+    for item in _top_list(_read_yaml(path, root, problems), "synonyms", file, problems):
+        raw_term = item.value.get("term")
+        checker = _Checker(file, item, str(raw_term.value) if raw_term else None, problems)
+        if not checker.check_keys({"term", "variants"}, set()):
+            continue
+        term = checker.text("term")
+        variants = checker.text_list("variants", minimum=1)
+        for variant, line in variants:
+            owner = variant_owner.setdefault(fold(variant), term)
+            if owner != term:
+                checker.problem(line, f"variant '{variant}' is also a variant of '{owner}'")
+        groups.append((term, tuple(variant for variant, _ in variants)))
+    return groups
+
+
+_ENTRY_REQUIRED = {
+    "id",
+    "partner",
+    "topic",
+    "question",
+    "alternates",
+    "keywords",
+    "answer",
+    "source",
+}
+_ENTRY_OPTIONAL = {"contacts"}
+
+
+def _load_entries(
+    root: Path,
+    partner_ids: set[str],
+    topics: Mapping[str, str],
+    contact_ids: set[str],
+    problems: list[Problem],
+) -> list[Entry]:
+    entries: list[Entry] = []
+    folder = root / "entries"
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    if not files:
+        problems.append(Problem(_display(folder, root), 0, None, "no entry files (*.yaml)"))
+    for path in files:
+        file = _display(path, root)
+        for item in _top_list(_read_yaml(path, root, problems), "entries", file, problems):
+            entry = _load_entry(item, file, path.stem, partner_ids, topics, contact_ids, problems)
+            if entry is not None:
+                entries.append(entry)
+    return entries
+
+
+def _load_entry(
+    item: _Node,
+    file: str,
+    file_partner: str,
+    partner_ids: set[str],
+    topics: Mapping[str, str],
+    contact_ids: set[str],
+    problems: list[Problem],
+) -> Entry | None:
+    raw_id = item.value.get("id")
+    entry_id = str(raw_id.value) if raw_id is not None and raw_id.value is not None else None
+    checker = _Checker(file, item, entry_id, problems)
+    if not checker.check_keys(_ENTRY_REQUIRED, _ENTRY_OPTIONAL):
+        return None
+    entry_id = checker.text("id")
+    if entry_id and not _ID_RE.match(entry_id):
+        checker.problem(item.line, f"id '{entry_id}' may only hold a-z, 0-9 and single hyphens")
+    partner = checker.text("partner")
+    if partner and partner_ids and partner not in partner_ids:
+        checker.problem(
+            item.value["partner"].line, f"unknown partner '{partner}' (known: {_list(partner_ids)})"
+        )
+    elif partner and partner != file_partner and file_partner in partner_ids:
+        checker.problem(
+            item.value["partner"].line,
+            f"partner '{partner}' does not belong in {file_partner}.yaml",
+        )
+    topic = checker.text("topic")
+    if topic and topics and topic not in topics:
+        checker.problem(
+            item.value["topic"].line, f"unknown topic '{topic}' (known: {_list(topics)})"
+        )
+    contacts = checker.text_list("contacts")
+    for contact, line in contacts:
+        if contact not in contact_ids:
+            checker.problem(line, f"contact '{contact}' is not defined in contacts.yaml")
+    alternates = checker.text_list("alternates", minimum=MIN_ALTERNATES)
+    keywords = checker.text_list("keywords", minimum=1)
+    return Entry(
+        id=entry_id,
+        partner=partner,
+        topic=topic,
+        question=checker.text("question"),
+        alternates=tuple(text for text, _ in alternates),
+        keywords=tuple(text for text, _ in keywords),
+        answer=checker.text("answer"),
+        source=checker.text("source"),
+        contacts=tuple(contact for contact, _ in contacts),
+        file=file,
+        line=item.line,
+    )
+
+
+def _list(ids: Iterator[str] | set[str] | Mapping[str, str]) -> str:
+    return ", ".join(sorted(ids))
+
+
+def _report_duplicates(ids: list[tuple[str, str, int]], kind: str, problems: list[Problem]) -> None:
+    seen: set[str] = set()
+    for item_id, file, line in ids:
+        if item_id and item_id in seen:
+            problems.append(Problem(file, line, item_id, f"duplicate {kind} id '{item_id}'"))
+        seen.add(item_id)
+
+
+def _check_across_entries(entries: list[Entry], problems: list[Problem]) -> None:
+    first_by_id: dict[str, Entry] = {}
+    question_owner: dict[str, Entry] = {}
+    for entry in entries:
+        earlier = first_by_id.setdefault(entry.id, entry)
+        if earlier is not entry and entry.id:
+            problems.append(
+                Problem(
+                    entry.file,
+                    entry.line,
+                    entry.id,
+                    f"duplicate id; first defined at {earlier.file}:{earlier.line}",
+                )
+            )
+        # The same question text on two entries makes the answer a coin toss.
+        for text in {entry.question, *entry.alternates}:
+            key = " ".join(fold(text).split()).rstrip("?!. ")
+            owner = question_owner.setdefault(key, entry)
+            if owner is not entry and owner.id != entry.id:
+                problems.append(
+                    Problem(
+                        entry.file,
+                        entry.line,
+                        entry.id,
+                        f"question '{text}' is also on entry '{owner.id}' ({owner.file})",
+                    )
+                )
+
+
+def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
+    """Load, validate and freeze a knowledge folder (the shipped one by default)."""
+    root = Path(path) if path is not None else SHIPPED_KNOWLEDGE
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise KnowledgeError([Problem(str(root), 0, None, "is not a folder")])
+    partner_ids, topics = _load_taxonomy(root, problems)
+    partners = _load_partners(root, partner_ids, problems)
+    contacts = _load_contacts(root, problems)
+    synonyms = _load_synonyms(root, problems)
+    defined_partners = {partner.id for partner in partners} or partner_ids
+    entries = _load_entries(
+        root, defined_partners, topics, {contact.id for contact in contacts}, problems
+    )
+    _check_across_entries(entries, problems)
+    if not entries and not problems:
+        problems.append(Problem(str(root), 0, None, "the knowledge holds no entries"))
+    if problems:
+        raise KnowledgeError(problems)
+    return KnowledgeBase(
+        partners=tuple(partners),
+        contacts=tuple(contacts),
+        entries=tuple(entries),
+        synonyms=tuple(synonyms),
+        topics=dict(topics),
+        version=_version(root),
+        path=str(root),
+        _partners_by_id={partner.id: partner for partner in partners},
+        _entries_by_id={entry.id: entry for entry in entries},
+    )
+
+
+def _version(root: Path) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(root.rglob("*.y*ml")):
+        digest.update(str(file.relative_to(root)).encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]

@@ -1,0 +1,246 @@
+"""Turn a decision (or a command) into a Reply: plain text, Markdown and Matrix HTML.
+
+Knowledge text is trusted Markdown written by editors; it is still rendered with raw HTML
+disabled. User text is only ever quoted in the fallback, and is escaped for each format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from bot.knowledge import KnowledgeBase
+from bot.models import Contact, Decision, Entry, Reply, ReplyKind
+from bot.text import fold
+
+INFOGRAPHIC = "De informatiepositie van partners in de online leefwereld"
+LEGAL_NOTE = (
+    "Let op: de infographic geeft geen volledig juridisch beeld vanuit wetgeving. "
+    "Wat je mag, kan per gemeente, portefeuille en functie verschillen."
+)
+# Questions about what someone may do get the legal note.
+_LEGAL_CUES = re.compile(
+    r"\b(mag|mogen|mocht|mochten|toegestaan|toestemming|wet|wetten|wettelijk|wetgeving"
+    r"|juridisch|juridische|bevoegd|bevoegdheid|bevoegdheden|regels|verboden|illegaal|legaal"
+    r"|allowed|legal|law|permitted)\b"
+)
+MAX_QUOTE_CHARS = 80
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
+    # Imported on first use: the terminal and JSON paths never need HTML.
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+def markdown_to_html(markdown: str) -> str:
+    return str(_markdown().render(markdown)).strip()
+
+
+def markdown_to_plain(markdown: str) -> str:
+    """Readable plain text from the knowledge's small Markdown subset."""
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", markdown)
+    text = re.sub(r"(?<![\w*])\*(\S.*?)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"\[([^\]]+)\]\((?:mailto:)?([^)]+)\)", r"\1 (\2)", text)
+    return text.strip()
+
+
+def escape_html(text: str) -> str:
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#x27;")
+    )
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~>])")
+
+
+def escape_markdown(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def quote_user_text(text: str) -> str:
+    """A short, single-line excerpt of what the user wrote, safe for plain text."""
+    one_line = " ".join("".join(ch for ch in text if ch.isprintable()).split())
+    if len(one_line) > MAX_QUOTE_CHARS:
+        one_line = one_line[: MAX_QUOTE_CHARS - 1].rstrip() + "…"
+    return one_line
+
+
+def needs_legal_note(question: str) -> bool:
+    return bool(_LEGAL_CUES.search(fold(question)))
+
+
+def _contacts_markdown(contacts: Sequence[Contact]) -> str:
+    return "\n".join(
+        f"- {contact.name}: [{contact.email}](mailto:{contact.email})" for contact in contacts
+    )
+
+
+def _contacts_plain(contacts: Sequence[Contact]) -> str:
+    return "\n".join(f"- {contact.name}: {contact.email}" for contact in contacts)
+
+
+def _build(
+    kind: ReplyKind,
+    title: str,
+    body_markdown: str,
+    *,
+    partner_name: str | None = None,
+    source: str | None = None,
+    options: tuple[str, ...] = (),
+    contacts: tuple[Contact, ...] = (),
+    legal_note: str | None = None,
+    decision: Decision | None = None,
+    quoted: str | None = None,
+) -> Reply:
+    """Render every format from one structure, so they can never say different things."""
+    md_parts = [f"**{title}**"] if title else []
+    plain_parts = [title] if title else []
+    html_parts = [f"<p><strong>{escape_html(title)}</strong></p>"] if title else []
+    if quoted is not None:
+        md_parts.append(f"Je vroeg: “{escape_markdown(quoted)}”")
+        plain_parts.append(f"Je vroeg: “{quoted}”")
+        html_parts.append(f"<p>Je vroeg: “{escape_html(quoted)}”</p>")
+    md_parts.append(body_markdown)
+    plain_parts.append(markdown_to_plain(body_markdown))
+    html_parts.append(markdown_to_html(body_markdown))
+    facts_md: list[str] = []
+    facts_plain: list[str] = []
+    if partner_name:
+        facts_md.append(f"**Partner:** {partner_name}")
+        facts_plain.append(f"Partner: {partner_name}")
+    if source:
+        facts_md.append(f"**Bron:** infographic “{INFOGRAPHIC}”, {source}")
+        facts_plain.append(f"Bron: infographic “{INFOGRAPHIC}”, {source}")
+    if facts_md:
+        md_parts.append("  \n".join(facts_md))
+        plain_parts.append("\n".join(facts_plain))
+        html_parts.append(
+            "<p>"
+            + "<br>".join(
+                markdown_to_html(f).removeprefix("<p>").removesuffix("</p>") for f in facts_md
+            )
+            + "</p>"
+        )
+    if legal_note:
+        md_parts.append(f"*{legal_note}*")
+        plain_parts.append(legal_note)
+        html_parts.append(f"<p><em>{escape_html(legal_note)}</em></p>")
+    if contacts:
+        md_parts.append("**Contact:**\n" + _contacts_markdown(contacts))
+        plain_parts.append("Contact:\n" + _contacts_plain(contacts))
+        html_parts.append(
+            "<p><strong>Contact:</strong></p>" + markdown_to_html(_contacts_markdown(contacts))
+        )
+    return Reply(
+        kind=kind,
+        title=title,
+        body_markdown=body_markdown,
+        text="\n\n".join(plain_parts),
+        markdown="\n\n".join(md_parts),
+        html="\n".join(html_parts),
+        partner_name=partner_name,
+        source=source,
+        options=options,
+        contacts=contacts,
+        legal_note=legal_note,
+        decision=decision,
+    )
+
+
+def _option_label(entry: Entry, knowledge: KnowledgeBase) -> str:
+    partner = knowledge.partner(entry.partner)
+    name = partner.name if partner else entry.partner
+    return f"{entry.question} ({name})"
+
+
+def render_decision(decision: Decision, question: str, knowledge: KnowledgeBase) -> Reply:
+    legal = LEGAL_NOTE if needs_legal_note(question) else None
+    best = decision.best
+    if decision.kind == "answer" and best is not None:
+        entry = best.entry
+        partner = knowledge.partner(entry.partner)
+        return _build(
+            "answer",
+            entry.question,
+            entry.answer,
+            partner_name=partner.name if partner else entry.partner,
+            source=entry.source,
+            contacts=knowledge.contacts_for(entry),
+            legal_note=legal,
+            decision=decision,
+        )
+    if decision.kind == "clarify" and decision.options:
+        labels = tuple(_option_label(match.entry, knowledge) for match in decision.options)
+        body = "\n".join(f"{number}. {label}" for number, label in enumerate(labels, start=1))
+        body += "\n\nAntwoord met het nummer, of stel je vraag iets anders."
+        return _build(
+            "clarify", "Bedoel je:", body, options=labels, legal_note=legal, decision=decision
+        )
+    return render_fallback(question, knowledge, decision)
+
+
+def render_fallback(
+    question: str, knowledge: KnowledgeBase, decision: Decision | None = None
+) -> Reply:
+    quoted = quote_user_text(question)
+    body = (
+        f"Daar vind ik geen antwoord op in de infographic “{INFOGRAPHIC}”. "
+        "Stel je vraag eens anders, met de partner en het onderwerp erin "
+        "(bijvoorbeeld: “mag een boa online rondkijken?”), of typ **help** voor voorbeelden. "
+        "Met andere vragen kun je terecht bij de contactadressen hieronder."
+    )
+    return _build(
+        "fallback",
+        "Geen antwoord gevonden",
+        body,
+        contacts=knowledge.contacts,
+        decision=decision,
+        quoted=quoted or None,
+    )
+
+
+def render_help(knowledge: KnowledgeBase, command_prefix: str) -> Reply:
+    prefix = escape_markdown(command_prefix)
+    body = (
+        f"Ik beantwoord vragen over de infographic “{INFOGRAPHIC}”: wat politie, "
+        "handhaving (T&H, boa), gemeente (OOV), jongerenwerk en scholen online kunnen en mogen, "
+        "en wat je van elkaar kunt verwachten.\n\n"
+        "Voorbeelden:\n"
+        "- mag een boa online rondkijken op instagram?\n"
+        "- welke OSINT-opleidingen zijn er?\n"
+        "- mag de gemeente een anoniem account gebruiken?\n"
+        "- wat doet een digitaal wijkagent?\n\n"
+        "Commando's:\n"
+        f"- **{prefix}vraag** *je vraag*: stel een vraag\n"
+        f"- **{prefix}partners**: alle partners en hun rol\n"
+        f"- **{prefix}contact**: de contactadressen\n"
+        f"- **{prefix}help**: deze uitleg"
+    )
+    return _build("help", "Partnerwijzer", body)
+
+
+def render_partners(knowledge: KnowledgeBase) -> Reply:
+    lines = [
+        f"- **{partner.name}**: {partner.role}"
+        for partner in knowledge.partners
+        if partner.id != "algemeen"
+    ]
+    return _build("partners", "De partners", "\n".join(lines))
+
+
+def render_contact(knowledge: KnowledgeBase) -> Reply:
+    body = "Met vragen over de infographic kun je terecht bij:"
+    return _build("contact", "Contact", body, contacts=knowledge.contacts)
+
+
+def render_notice(kind: ReplyKind, title: str, body_markdown: str) -> Reply:
+    return _build(kind, title, body_markdown)

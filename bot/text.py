@@ -1,0 +1,200 @@
+"""Dutch text normalisation for matching chat questions against the knowledge.
+
+Pipeline: cap the length, fold case and accents (beïnvloeding → beinvloeding), tokenise
+(keeping e-mail addresses, "t&h" and "ogg1" whole), replace synonyms and abbreviations,
+lemmatise with simplemma (a dictionary lemmatiser: unlike the Snowball stemmer it does not
+merge "gemeente" with "menen"), replace synonyms once more on the lemmas, and drop stop words.
+Compound splitting and typo correction need the knowledge's vocabulary and live in
+``Vocabulary``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+# Matching looks at this many characters at most, so the cost of a question cannot grow
+# with its length (a pasted 100k-character message costs the same as a long question).
+MAX_MATCH_CHARS = 1000
+
+_EMAIL = r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}"
+# A token is an e-mail address, or letters/digits optionally joined by "&" (t&h).
+_TOKEN_RE = re.compile(rf"{_EMAIL}|[a-z0-9]+(?:&[a-z0-9]+)*")
+# "e-mail", "e-mailadres": a single letter before a hyphen belongs to the next word.
+_SINGLE_LETTER_HYPHEN = re.compile(r"\b([a-z])-(?=[a-z])")
+
+# Words that carry no meaning for choosing an answer. Chosen word by word, not taken from a
+# generic list: modal and negation words ("mag", "mogen", "niet", "geen", "wel") are kept,
+# because "mag de boa ..." asks what is allowed, and that is a topic of its own.
+STOP_WORDS = frozenset(
+    """
+    de het een en of van in op te ten ter voor met aan bij om over uit tot naar door als
+    is zijn ben bent was waren wordt worden werd zal zullen zou zouden kan kunnen kun
+    hebben heeft heb had hadden doen doet deed gaan gaat ga
+    dat die dit deze daar hier er ik je jij jou jouw u uw we wij ze zij hij haar hem hun
+    ons onze mijn me mij men jullie zich zelf
+    wat hoe welk welke wie waarom wanneer waar waarvoor waarmee
+    ook nog al maar dan dus eigenlijk even toch nou gewoon precies echt heel erg zo
+    iets iemand wel eens hoor hè he hoi hallo hey hi dag goedemorgen goedemiddag
+    graag alsjeblieft aub pls please svp bedankt dank dankjewel thanks
+    the a an of to is are was be in on for and or what how which who why do does can
+    it this that with about me my i you your we our they their there
+    """.split()
+)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: 'Beïnvloeding' → 'beinvloeding'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def tokenize(text: str) -> list[str]:
+    """Folded tokens of at most MAX_MATCH_CHARS characters of text."""
+    folded = fold(text[:MAX_MATCH_CHARS])
+    folded = _SINGLE_LETTER_HYPHEN.sub(r"\1", folded)
+    return [token for token in _TOKEN_RE.findall(folded) if len(token) > 1 or token.isdigit()]
+
+
+@lru_cache(maxsize=65536)
+def lemma(token: str) -> str:
+    """The Dutch lemma of one folded token (unknown words come back unchanged)."""
+    if not token.isalpha():
+        return token
+    import simplemma  # deferred: loading its Dutch dictionary is the slowest part of start-up
+
+    return fold(simplemma.lemmatize(token, lang="nl"))
+
+
+@dataclass(frozen=True)
+class SynonymTable:
+    """Phrase replacements: each variant (a token sequence) maps to its term's tokens."""
+
+    phrases: Mapping[tuple[str, ...], tuple[str, ...]]
+    longest: int
+
+    @classmethod
+    def build(cls, groups: Iterable[tuple[str, Sequence[str]]]) -> SynonymTable:
+        phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for term, variants in groups:
+            term_tokens = tuple(tokenize(term))
+            for variant in variants:
+                surface = tuple(tokenize(variant))
+                if surface and surface != term_tokens:
+                    phrases[surface] = term_tokens
+                    # Also match the variant after lemmatisation ("nepaccounts" → "nepaccount").
+                    lemmas = tuple(lemma(token) for token in surface)
+                    if lemmas != term_tokens:
+                        phrases.setdefault(lemmas, term_tokens)
+        longest = max((len(phrase) for phrase in phrases), default=1)
+        return cls(phrases=phrases, longest=longest)
+
+    def apply(self, tokens: Sequence[str]) -> list[str]:
+        """Replace the longest matching variant at each position, left to right."""
+        out: list[str] = []
+        index = 0
+        while index < len(tokens):
+            for size in range(min(self.longest, len(tokens) - index), 0, -1):
+                replacement = self.phrases.get(tuple(tokens[index : index + size]))
+                if replacement is not None:
+                    out.extend(replacement)
+                    index += size
+                    break
+            else:
+                out.append(tokens[index])
+                index += 1
+        return out
+
+
+EMPTY_SYNONYMS = SynonymTable(phrases={}, longest=1)
+
+
+def normalize(text: str, synonyms: SynonymTable = EMPTY_SYNONYMS) -> list[str]:
+    """Content lemmas of a text, in order, with synonyms replaced and stop words dropped."""
+    tokens = synonyms.apply(tokenize(text))
+    lemmas = synonyms.apply([lemma(token) for token in tokens])
+    return [token for token in lemmas if token not in STOP_WORDS]
+
+
+# Dutch compounds join their parts directly or with a linking "s" or "e(n)":
+# jeugd+handhaver, veiligheid+s+plan, jongere+n+werk.
+_LINKERS = ("", "s", "e", "en", "n")
+_MIN_PART = 3
+
+
+class Vocabulary:
+    """The knowledge's own words: splits compounds and corrects typos against them."""
+
+    def __init__(self, words: Iterable[str], fuzzy_cutoff: float = 84.0) -> None:
+        self.words = frozenset(word for word in words if word)
+        self.fuzzy_cutoff = fuzzy_cutoff
+        # Typo correction only compares words of similar length: fast at 10k entries.
+        self._by_length: dict[int, list[str]] = {}
+        for word in self.words:
+            if word.isalpha():
+                self._by_length.setdefault(len(word), []).append(word)
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.words
+
+    def split_compound(self, word: str, depth: int = 2) -> tuple[str, ...] | None:
+        """Known parts of a compound ('jeugdhandhaver' → ('jeugd', 'handhaver')), or None."""
+        if depth == 0 or not word.isalpha():
+            return None
+        best: tuple[str, ...] | None = None
+        for cut in range(len(word) - _MIN_PART, _MIN_PART - 1, -1):
+            head, tail = word[:cut], word[cut:]
+            tail_parts = (tail,) if tail in self.words else self.split_compound(tail, depth - 1)
+            if tail_parts is None:
+                continue
+            for linker in _LINKERS:
+                if linker and not head.endswith(linker):
+                    continue
+                stem = head[: len(head) - len(linker)] if linker else head
+                if len(stem) >= _MIN_PART and (stem in self.words or lemma(stem) in self.words):
+                    found = (stem if stem in self.words else lemma(stem), *tail_parts)
+                    # Prefer the split with the fewest, hence longest, parts.
+                    if best is None or len(found) < len(best):
+                        best = found
+                    break
+        return best
+
+    def correct(self, word: str) -> str | None:
+        """The known word closest to a misspelt one, or None when nothing is close enough."""
+        if len(word) < 4 or not word.isalpha():
+            return None
+        candidates: list[str] = []
+        for length in range(len(word) - 2, len(word) + 3):
+            candidates.extend(self._by_length.get(length, ()))
+        # Short words need a stricter cutoff: one edit in four letters is a different word.
+        cutoff = self.fuzzy_cutoff if len(word) >= 6 else max(self.fuzzy_cutoff, 88.0)
+        found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return found[0] if found else None
+
+    def resolve(self, word: str) -> tuple[str, ...]:
+        """Map a query lemma onto the vocabulary: itself, its compound parts, or a correction.
+
+        An unknown word comes back unchanged: it counts as evidence that the question asks
+        something the knowledge does not cover.
+        """
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        if word in self.words:
+            result: tuple[str, ...] = (word,)
+        else:
+            parts = self.split_compound(word)
+            if parts is not None:
+                result = parts
+            else:
+                corrected = self.correct(word)
+                result = (corrected,) if corrected else (word,)
+        if len(self._cache) < 100_000:
+            self._cache[word] = result
+        return result

@@ -1,0 +1,43 @@
+"""Terminal chat: the embedded default that needs no server or account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.assistant import Assistant
+from bot.models import Question
+
+_QUIT_WORDS = frozenset({"quit", "exit", "stop", "doei", "q", ":q"})
+PROMPT = "vraag> "
+
+
+def run_console(
+    assistant: Assistant,
+    read: Callable[[str], str] = input,
+    out: TextIO | None = None,
+) -> int:
+    """Answer questions typed in the terminal until 'quit' or end of input."""
+    import sys
+
+    stream = out or sys.stdout
+    knowledge = assistant.knowledge
+    print(
+        f"Partnerwijzer: {len(knowledge.entries)} antwoorden uit de infographic. "
+        "Typ je vraag, of help, partners, contact, quit.",
+        file=stream,
+    )
+    while True:
+        try:
+            line = read(PROMPT)
+        except (EOFError, KeyboardInterrupt):
+            print(file=stream)
+            return 0
+        if line.strip().casefold() in _QUIT_WORDS:
+            return 0
+        if not line.strip():
+            continue
+        reply = assistant.handle(Question(text=line, transport="console"))
+        if reply is not None:
+            print(reply.text, file=stream)
+            print(file=stream)
