@@ -1,0 +1,650 @@
+"""Matrix transport: matrix-nio in, ``Question`` to the assistant, ``Reply`` back as a notice.
+
+The only module that imports ``nio``. It owns the protocol facts (mentions, threads, rich
+replies, invites, encryption, sync tokens, rate limits) and none of the wording: every text
+the bot sends comes from the assistant, except the one flood notice below.
+
+Delivery guarantees, and how they are kept:
+- never answer twice: answered event ids live in the Store, checked before and recorded after
+  sending; a reply's transaction id derives from the question, so a retried send is
+  deduplicated by the homeserver.
+- never lose a question: the sync token is persisted only when every reply started from that
+  sync batch and all earlier ones has finished, so a crash resumes before any unanswered one.
+- never replay history: events older than ``catch_up_minutes`` are never answered, and the
+  first sync of a fresh store only teaches, it answers nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import random
+import re
+import time
+from collections import deque
+from collections.abc import Awaitable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from aiohttp import ClientConnectionError
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    ErrorResponse,
+    InviteMemberEvent,
+    JoinResponse,
+    LocalProtocolError,
+    LoginResponse,
+    MatrixRoom,
+    MegolmEvent,
+    MessageDirection,
+    RoomLeaveResponse,
+    RoomMessagesResponse,
+    RoomMessageText,
+    RoomSendResponse,
+    SendRetryError,
+    SyncResponse,
+)
+
+from bot.assistant import Assistant
+from bot.config import Config, MatrixConfig, resolve_secret
+from bot.models import Question, Reply
+from bot.ratelimit import FloodLimiter
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SYNC_TIMEOUT_MS = 30_000
+TIMELINE_LIMIT = 50  # per room per sync; a larger gap is filled page by page (see _fill_gap)
+GAP_PAGE_LIMIT = 100
+GAP_MAX_PAGES = 20
+SHUTDOWN_GRACE_SECONDS = 10.0
+_NETWORK_ERRORS = (ClientConnectionError, TimeoutError, OSError)
+
+# The single polite notice when a user or room hits the flood limit. Operational wording that
+# the core has no hook for yet; kept here, once, in Dutch.
+FLOOD_NOTICE = (
+    "Even rustig aan: ik heb hier de afgelopen minuut veel vragen beantwoord. "
+    "Stel je volgende vraag over een minuutje, dan help ik je graag verder."
+)
+_FLOOD_NOTICE_HTML = FLOOD_NOTICE
+
+
+class MatrixLoginError(RuntimeError):
+    """The homeserver refused the configured credentials (never retried)."""
+
+
+# ---------------------------------------------------------------- protocol helpers (pure)
+
+
+def strip_reply_fallback(body: str, is_reply: bool) -> str:
+    """Drop the legacy quoted fallback (leading ``> `` lines) that old clients put in replies."""
+    if not is_reply:
+        return body
+    lines = body.split("\n")
+    index = 0
+    while index < len(lines) and lines[index].startswith(">"):
+        index += 1
+    if index and index < len(lines) and not lines[index].strip():
+        index += 1
+    return "\n".join(lines[index:])
+
+
+_MX_REPLY = re.compile(r"<mx-reply>.*?</mx-reply>", re.DOTALL | re.IGNORECASE)
+
+
+def strip_html_reply_fallback(formatted_body: str) -> str:
+    return _MX_REPLY.sub("", formatted_body)
+
+
+def _pill_pattern(user_id: str) -> re.Pattern[str]:
+    encoded = re.escape(user_id.replace("@", "%40").replace(":", "%3A"))
+    return re.compile(
+        rf"https://matrix\.to/#/(?:{re.escape(user_id)}|{encoded})(?![\w.=\-/])",
+        re.IGNORECASE,
+    )
+
+
+def strip_leading_name(body: str, names: Iterable[str]) -> tuple[str, bool]:
+    """Remove the bot's name (or id) at the start, as in "Partnerwijzer: vraag"; report it."""
+    for name in sorted({n for n in names if n}, key=len, reverse=True):
+        match = re.match(rf"\s*@?{re.escape(name.lstrip('@'))}(?![\w-])[\s:,;!.-]*", body, re.I)
+        if match:
+            return body[match.end() :], True
+    return body, False
+
+
+def reply_content(
+    reply: Reply, event_id: str, asker: str, thread_root: str | None
+) -> dict[str, Any]:
+    """The notice answering ``event_id``: a rich reply (no quoted fallback), in its thread."""
+    relation: dict[str, Any] = {"m.in_reply_to": {"event_id": event_id}}
+    if thread_root is not None:
+        relation = {
+            "rel_type": "m.thread",
+            "event_id": thread_root,
+            "is_falling_back": True,
+            "m.in_reply_to": {"event_id": event_id},
+        }
+    return {
+        "msgtype": "m.notice",
+        "body": reply.text,
+        "format": "org.matrix.custom.html",
+        "formatted_body": reply.html,
+        "m.relates_to": relation,
+        "m.mentions": {"user_ids": [asker]},
+    }
+
+
+def transaction_id(event_id: str) -> str:
+    """Stable per question, so a resent reply is deduplicated by the homeserver."""
+    return "pw-" + hashlib.sha256(event_id.encode()).hexdigest()[:32]
+
+
+def inviter_allowed(inviter: str, room_id: str, matrix: MatrixConfig) -> bool:
+    if room_id in matrix.allowed_rooms:
+        return True
+    server = ":" + inviter.split(":", 1)[1] if ":" in inviter else None
+    return inviter in matrix.allowed_inviters or (
+        server is not None and server in matrix.allowed_inviters
+    )
+
+
+def retry_delay(response: ErrorResponse, fallback: float) -> float:
+    """Seconds to wait after an error: ``retry_after_ms``, else the ``Retry-After`` header."""
+    if response.retry_after_ms:
+        return float(response.retry_after_ms) / 1000
+    transport = response.transport_response
+    header = transport.headers.get("Retry-After") if transport is not None else None
+    if header is not None and header.strip().isdigit():
+        return float(header.strip())
+    return fallback
+
+
+def _as_error(response: object) -> ErrorResponse:
+    if not isinstance(response, ErrorResponse):
+        raise TypeError(f"unexpected response {type(response).__name__}")
+    return response
+
+
+def _http_status(response: ErrorResponse) -> int | None:
+    transport = response.transport_response
+    return int(transport.status) if transport is not None else None
+
+
+def _is_rate_limited(response: ErrorResponse) -> bool:
+    return _http_status(response) == 429 or response.status_code == "M_LIMIT_EXCEEDED"
+
+
+def _is_transient(response: ErrorResponse) -> bool:
+    status = _http_status(response)
+    return _is_rate_limited(response) or status is None or status >= 500
+
+
+class Backoff:
+    """Exponential backoff with jitter: 0.25 s doubling up to 30 s."""
+
+    def __init__(self, first: float = 0.25, cap: float = 30.0) -> None:
+        self._first = first
+        self._cap = cap
+        self._attempt = 0
+
+    def next(self) -> float:
+        delay: float = min(self._cap, self._first * 2.0**self._attempt)
+        self._attempt += 1
+        jitter: float = random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+        return delay * jitter
+
+    def reset(self) -> None:
+        self._attempt = 0
+
+
+async def wait_or_stop(stop: asyncio.Event, seconds: float) -> bool:
+    """Wait ``seconds`` unless ``stop`` is set first; True when stopped."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    return stop.is_set()
+
+
+async def until_stopped(awaitable: Awaitable[T], stop: asyncio.Event) -> tuple[bool, T | None]:
+    """Run ``awaitable`` but abandon it when ``stop`` is set: (stopped, result)."""
+    task = asyncio.ensure_future(awaitable)
+    stopper = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if task.done():
+        return False, task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, *_NETWORK_ERRORS):
+        await task
+    return True, None
+
+
+class TokenKeeper:
+    """Persist a sync token once every task started from it, and before it, has finished.
+
+    A cancelled task (shutdown grace exceeded) blocks the token for good: its question was
+    not answered, so the next start must sync from before it.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._pending: deque[tuple[str, set[asyncio.Task[Any]]]] = deque()
+        self._blocked = False
+
+    def add(self, token: str, tasks: Iterable[asyncio.Task[Any]]) -> None:
+        batch = set(tasks)
+        self._pending.append((token, batch))
+        for task in batch:
+            task.add_done_callback(lambda _task: self.flush())
+        self.flush()
+
+    def flush(self) -> None:
+        token = None
+        while not self._blocked and self._pending:
+            head_token, head_tasks = self._pending[0]
+            if not all(task.done() for task in head_tasks):
+                break
+            if any(task.cancelled() for task in head_tasks):
+                self._blocked = True
+                break
+            self._pending.popleft()
+            token = head_token
+        if token is not None:
+            self._store.set_sync_token(token)
+
+
+# ---------------------------------------------------------------- the transport
+
+
+class MatrixTransport:
+    """Syncs with the homeserver and answers questions until ``stop`` is set."""
+
+    def __init__(
+        self, config: Config, assistant: Assistant, store: Store, environ: Mapping[str, str]
+    ) -> None:
+        if config.matrix is None:
+            raise ValueError("MatrixTransport needs a 'matrix:' section in the config")
+        self._config = config
+        self._matrix = config.matrix
+        self._assistant = assistant
+        self._store = store
+        self._environ = environ
+        self._limiter = FloodLimiter(
+            config.flood.per_user_per_minute, config.flood.per_room_per_minute
+        )
+        self._keeper = TokenKeeper(store)
+        self._in_flight: dict[str, asyncio.Task[Any]] = {}
+        self._room_locks: dict[str, asyncio.Lock] = {}
+        self._invites_seen: set[str] = set()
+        self.synced = asyncio.Event()  # set after each successful sync; tests and health use it
+
+    # ---- lifecycle
+
+    async def run(self, stop: asyncio.Event) -> None:
+        client = self._make_client()
+        try:
+            if await self._login(client, stop):
+                self._store.prune_answered(time.time() - self._catch_up_seconds() - 86_400)
+                await self._sync_loop(client, stop)
+        finally:
+            await self._finish_in_flight()
+            await client.close()
+            log.info("matrix transport stopped")
+
+    def _make_client(self) -> AsyncClient:
+        store_path = Path(self._matrix.store_path)
+        store_path.mkdir(parents=True, exist_ok=True)
+        client_config = AsyncClientConfig(
+            # nio would retry 429s forever reading only retry_after_ms, and network errors
+            # forever without a way to stop: we retry ourselves, honouring Retry-After and stop.
+            max_limit_exceeded=0,
+            max_timeouts=0,
+            request_timeout=20,
+            encryption_enabled=self._matrix.encryption,
+            store_sync_tokens=False,  # the token lives in our Store, with our guarantees
+        )
+        return AsyncClient(
+            self._matrix.homeserver,
+            self._matrix.user_id,
+            device_id=self._matrix.device_id,
+            store_path=str(store_path),
+            config=client_config,
+        )
+
+    async def _login(self, client: AsyncClient, stop: asyncio.Event) -> bool:
+        token = resolve_secret(self._matrix.access_token, self._environ)
+        if token is not None:
+            client.restore_login(self._matrix.user_id, self._matrix.device_id, token.value)
+            return True
+        password = resolve_secret(self._matrix.password, self._environ)
+        if password is None:
+            raise MatrixLoginError("matrix: no access token or password available")
+        backoff = Backoff()
+        while not stop.is_set():
+            delay = backoff.next()
+            try:
+                stopped, response = await until_stopped(
+                    client.login(password.value, device_name=self._matrix.device_name), stop
+                )
+            except _NETWORK_ERRORS:
+                log.warning("homeserver unreachable for login; retrying in %.1f s", delay)
+            else:
+                if stopped:
+                    return False
+                if isinstance(response, LoginResponse):
+                    log.info("logged in as %s, device %s", client.user_id, client.device_id)
+                    return True
+                response = _as_error(response)
+                if not _is_transient(response):
+                    raise MatrixLoginError(f"matrix login refused: {response.status_code}")
+                delay = retry_delay(response, delay)
+                log.warning("login failed (%s); retrying in %.1f s", response.status_code, delay)
+            if await wait_or_stop(stop, delay):
+                return False
+        return False
+
+    async def _finish_in_flight(self) -> None:
+        pending = [task for task in self._in_flight.values() if not task.done()]
+        if not pending:
+            return
+        log.info("finishing %d replies in flight", len(pending))
+        _done, late = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
+        for task in late:
+            task.cancel()  # unanswered: the token keeper keeps them for the next start
+        if late:
+            await asyncio.wait(late)
+
+    # ---- syncing
+
+    def _catch_up_seconds(self) -> float:
+        return self._matrix.catch_up_minutes * 60
+
+    async def _sync_loop(self, client: AsyncClient, stop: asyncio.Event) -> None:
+        since = self._store.get_sync_token()
+        answer = since is not None  # a fresh store's first sync is history: learn, don't answer
+        first = True
+        backoff = Backoff()
+        sync_filter = {"room": {"timeline": {"limit": TIMELINE_LIMIT}}}
+        while not stop.is_set():
+            delay = backoff.next()
+            try:
+                stopped, response = await until_stopped(
+                    client.sync(
+                        timeout=0 if first else SYNC_TIMEOUT_MS,
+                        sync_filter=sync_filter,
+                        since=since,
+                        # nio keeps no room state across restarts: fetch it all on the first sync
+                        full_state=True if first else None,
+                    ),
+                    stop,
+                )
+            except _NETWORK_ERRORS:
+                log.warning("sync failed: homeserver unreachable; retrying in %.1f s", delay)
+                await wait_or_stop(stop, delay)
+                continue
+            if stopped:
+                return
+            if not isinstance(response, SyncResponse):
+                response = _as_error(response)
+                if not _is_transient(response):
+                    raise MatrixLoginError(f"matrix sync refused: {response.status_code}")
+                delay = retry_delay(response, delay)
+                log.warning("sync error %s; retrying in %.1f s", response.status_code, delay)
+                await wait_or_stop(stop, delay)
+                continue
+            backoff.reset()
+            await self._maintain_keys(client)
+            tasks = await self._handle_sync(client, response, since, answer)
+            self._keeper.add(response.next_batch, tasks)
+            since = response.next_batch
+            first, answer = False, True
+            self.synced.set()
+            self.synced.clear()
+
+    async def _maintain_keys(self, client: AsyncClient) -> None:
+        """What ``sync_forever`` does between syncs for encryption; failures retry next sync."""
+        if not self._matrix.encryption:
+            return
+        try:
+            if client.should_upload_keys:
+                await client.keys_upload()
+            if client.should_query_keys:
+                await client.keys_query()
+            if client.should_claim_keys:
+                await client.keys_claim(client.get_users_for_key_claiming())
+            await client.send_to_device_messages()
+        except (*_NETWORK_ERRORS, LocalProtocolError) as error:
+            log.warning("key maintenance deferred: %s", type(error).__name__)
+
+    async def _handle_sync(
+        self, client: AsyncClient, response: SyncResponse, since: str | None, answer: bool
+    ) -> list[asyncio.Task[Any]]:
+        tasks = self._handle_invites(client, response)
+        for room_id, info in response.rooms.join.items():
+            room = client.rooms.get(room_id)
+            if room is None:
+                continue
+            events = list(info.timeline.events)
+            if answer and info.timeline.limited and info.timeline.prev_batch:
+                events = await self._fill_gap(client, room_id, info.timeline.prev_batch, since)
+                events += info.timeline.events
+            self._learn_own_replies(room_id, events)
+            if answer:
+                tasks += self._consider_all(client, room, events)
+        return tasks
+
+    async def _fill_gap(
+        self, client: AsyncClient, room_id: str, prev_batch: str, since: str | None
+    ) -> list[Any]:
+        """Fetch what a limited timeline skipped, back to the catch-up window or ``since``."""
+        cutoff_ms = (time.time() - self._catch_up_seconds()) * 1000
+        older: list[Any] = []
+        start: str | None = prev_batch
+        for _page in range(GAP_MAX_PAGES):
+            if start is None:
+                break
+            try:
+                page = await client.room_messages(
+                    room_id, start, end=since, direction=MessageDirection.back, limit=GAP_PAGE_LIMIT
+                )
+            except _NETWORK_ERRORS:
+                page = None
+            if not isinstance(page, RoomMessagesResponse):
+                log.warning("could not fill timeline gap in %s", room_id)
+                break
+            older.extend(page.chunk)
+            if not page.chunk or page.chunk[-1].server_timestamp < cutoff_ms:
+                break
+            start = page.end
+        log.info("filled timeline gap in %s with %d events", room_id, len(older))
+        return list(reversed(older))
+
+    def _learn_own_replies(self, room_id: str, events: Iterable[Any]) -> None:
+        """Our own replies in the timeline prove their questions answered (even if the
+        Store was lost after sending)."""
+        for event in events:
+            if event.sender != self._matrix.user_id:
+                continue
+            content = event.source.get("content", {})
+            relation = content.get("m.relates_to") or {}
+            question = (relation.get("m.in_reply_to") or {}).get("event_id")
+            if isinstance(question, str):
+                self._store.mark_answered(question, room_id, time.time())
+
+    # ---- invites
+
+    def _handle_invites(
+        self, client: AsyncClient, response: SyncResponse
+    ) -> list[asyncio.Task[Any]]:
+        tasks: list[asyncio.Task[Any]] = []
+        for room_id, info in response.rooms.invite.items():
+            inviter = next(
+                (
+                    event.sender
+                    for event in info.invite_state
+                    if isinstance(event, InviteMemberEvent)
+                    and event.state_key == self._matrix.user_id
+                    and event.membership == "invite"
+                ),
+                None,
+            )
+            if inviter is None or room_id in self._invites_seen:
+                continue
+            self._invites_seen.add(room_id)
+            allowed = inviter_allowed(inviter, room_id, self._matrix)
+            log.info("invite to %s from %s: %s", room_id, inviter, "join" if allowed else "reject")
+            tasks.append(asyncio.create_task(self._answer_invite(client, room_id, allowed)))
+        return tasks
+
+    async def _answer_invite(self, client: AsyncClient, room_id: str, join: bool) -> None:
+        backoff = Backoff()
+        for _attempt in range(8):
+            delay = backoff.next()
+            try:
+                response = await (client.join(room_id) if join else client.room_leave(room_id))
+            except _NETWORK_ERRORS:
+                response = None
+            if isinstance(response, JoinResponse | RoomLeaveResponse):
+                return
+            if isinstance(response, ErrorResponse):
+                if not _is_transient(response):
+                    log.warning("invite to %s: %s", room_id, response.status_code)
+                    return
+                delay = retry_delay(response, delay)
+            await asyncio.sleep(delay)
+        log.warning("invite to %s: gave up after retries", room_id)
+
+    # ---- questions
+
+    def _consider_all(
+        self, client: AsyncClient, room: MatrixRoom, events: Iterable[Any]
+    ) -> list[asyncio.Task[Any]]:
+        tasks = []
+        for event in events:
+            task = self._consider(client, room, event)
+            if task is not None:
+                tasks.append(task)
+        return tasks
+
+    def _consider(
+        self, client: AsyncClient, room: MatrixRoom, event: Any
+    ) -> asyncio.Task[Any] | None:
+        if isinstance(event, MegolmEvent):
+            log.info("event %s in %s: undecryptable, skipped", event.event_id, room.room_id)
+            return None
+        # RoomMessageText only: m.notice (other bots), emotes, media and state are never answered.
+        if not isinstance(event, RoomMessageText) or event.sender == self._matrix.user_id:
+            return None
+        event_id = event.event_id
+        if event_id in self._in_flight or self._store.is_answered(event_id):
+            return None
+        if event.server_timestamp < (time.time() - self._catch_up_seconds()) * 1000:
+            log.info("event %s in %s: older than the catch-up window", event_id, room.room_id)
+            return None
+        content = event.source.get("content", {})
+        relation = content.get("m.relates_to") or {}
+        if relation.get("rel_type") == "m.replace":
+            return None  # an edit of an earlier message, not a new question
+        thread_root = relation.get("event_id") if relation.get("rel_type") == "m.thread" else None
+        question = self._question(room, event, content, relation, thread_root)
+        try:
+            reply = self._assistant.handle(question)
+        except Exception:
+            log.exception("assistant failed on event %s", event_id)
+            return None
+        if reply is None:
+            log.debug("event %s in %s: not for the bot", event_id, room.room_id)
+            return None
+        verdict = self._limiter.check(room.room_id, event.sender)
+        log.info("event %s in %s: %s, flood %s", event_id, room.room_id, reply.kind, verdict)
+        if verdict == "drop":
+            self._store.mark_answered(event_id, room.room_id, time.time())
+            return None
+        if verdict == "notify":
+            reply = _flood_reply()
+        content_out = reply_content(reply, event_id, event.sender, thread_root)
+        task = asyncio.create_task(self._deliver(client, room.room_id, event_id, content_out))
+        self._in_flight[event_id] = task
+        task.add_done_callback(lambda _task: self._in_flight.pop(event_id, None))
+        return task
+
+    def _question(
+        self,
+        room: MatrixRoom,
+        event: RoomMessageText,
+        content: Mapping[str, Any],
+        relation: Mapping[str, Any],
+        thread_root: str | None,
+    ) -> Question:
+        me = self._matrix.user_id
+        is_reply = "m.in_reply_to" in relation
+        body = strip_reply_fallback(event.body or "", is_reply)
+        html = strip_html_reply_fallback(event.formatted_body or "")
+        mentions = content.get("m.mentions")
+        user_ids = mentions.get("user_ids", []) if isinstance(mentions, Mapping) else []
+        names = (me, me[1:].split(":", 1)[0], room.user_name(me), self._config.assistant.bot_name)
+        text, named_at_start = strip_leading_name(body, [n for n in names if n])
+        mentioned = me in user_ids or named_at_start or bool(_pill_pattern(me).search(html))
+        return Question(
+            text=text.replace(me, "").strip(),
+            transport="matrix",
+            conversation_id=room.room_id,
+            sender_id=event.sender,
+            thread_id=thread_root if isinstance(thread_root, str) else None,
+            mentioned=mentioned,
+            is_direct=room.joined_count == 2,
+        )
+
+    async def _deliver(
+        self, client: AsyncClient, room_id: str, event_id: str, content: dict[str, Any]
+    ) -> None:
+        # One reply at a time per room keeps answers in question order (the lock is FIFO).
+        lock = self._room_locks.setdefault(room_id, asyncio.Lock())
+        async with lock:
+            if self._store.is_answered(event_id):
+                return
+            if await self._send(client, room_id, content, transaction_id(event_id)):
+                self._store.mark_answered(event_id, room_id, time.time())
+                log.info("answered %s in %s", event_id, room_id)
+
+    async def _send(
+        self, client: AsyncClient, room_id: str, content: dict[str, Any], txn: str
+    ) -> bool:
+        """Send until delivered; False only for a permanent refusal (e.g. not in the room)."""
+        backoff = Backoff()
+        while True:
+            delay = backoff.next()
+            try:
+                response = await client.room_send(
+                    room_id, "m.room.message", content, tx_id=txn, ignore_unverified_devices=True
+                )
+            except _NETWORK_ERRORS:
+                log.warning("send to %s: homeserver unreachable; retry in %.1f s", room_id, delay)
+            except (SendRetryError, LocalProtocolError) as error:
+                log.warning("send to %s: %s; retry in %.1f s", room_id, type(error).__name__, delay)
+            else:
+                if isinstance(response, RoomSendResponse):
+                    return True
+                response = _as_error(response)
+                if not _is_transient(response):
+                    log.error("send to %s refused: %s", room_id, response.status_code)
+                    return False
+                delay = retry_delay(response, delay)
+                log.warning("send to %s: %s; retry in %.2f s", room_id, response.status_code, delay)
+            await asyncio.sleep(delay)
+
+
+def _flood_reply() -> Reply:
+    return Reply(
+        kind="notice",
+        title="",
+        body_markdown=FLOOD_NOTICE,
+        text=FLOOD_NOTICE,
+        markdown=FLOOD_NOTICE,
+        html=_FLOOD_NOTICE_HTML,
+    )
