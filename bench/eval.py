@@ -28,7 +28,7 @@ def _pair(decision_match: object) -> tuple[str, str]:
 
 
 def evaluate(matcher: Matcher, cases: list[dict[str, object]], verbose: bool = True) -> float:
-    in_scope = right = clarify = clarify_right = out_scope = rejected = 0
+    in_scope = right = clarify = clarify_right = out_scope = rejected = ranked_right = 0
     misses: list[str] = []
     for case in cases:
         question = str(case["q"])
@@ -39,6 +39,7 @@ def evaluate(matcher: Matcher, cases: list[dict[str, object]], verbose: bool = T
         label = f"{decision.kind:8} {decision.confidence:5.1f} {got[0]}/{got[1]}"
         if accept:
             in_scope += 1
+            ranked_right += got in accept
             if decision.kind == "answer" and got in accept:
                 right += 1
             elif decision.kind == "clarify":
@@ -76,10 +77,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("file", nargs="?", default=str(DEFAULT_SET))
     parser.add_argument("--knowledge", default=None)
+    parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="grid-search the decision thresholds and print the best",
+    )
     args = parser.parse_args()
     cases = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
-    matcher = Matcher(load_knowledge(args.knowledge), MatchingConfig())
+    knowledge = load_knowledge(args.knowledge)
+    matcher = Matcher(knowledge, MatchingConfig())
     evaluate(matcher, cases)
+    if args.sweep:
+        results = []
+        for answer in range(25, 70, 2):
+            for clarify in range(15, answer + 1, 3):
+                for margin in (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0):
+                    config = MatchingConfig(
+                        answer_threshold=answer, clarify_threshold=clarify, clarify_margin=margin
+                    )
+                    matcher.config = config
+                    score = evaluate(matcher, cases, verbose=False)
+                    results.append((score, answer, clarify, margin))
+        results.sort(reverse=True)
+        print("best thresholds (combined, answer, clarify, margin):")
+        for row in results[:10]:
+            print("  ", row)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,16 @@ from dataclasses import dataclass
 from bot.config import MatchingConfig
 from bot.knowledge import KnowledgeBase
 from bot.models import Decision, Entry, Match
-from bot.text import SynonymTable, Vocabulary, normalize, tokenize
+from bot.text import (
+    MAX_MATCH_CHARS,
+    SynonymTable,
+    Vocabulary,
+    Word,
+    analyze,
+    fold,
+    normalize,
+    tokenize,
+)
 
 GENERAL_PARTNER = "algemeen"
 MIN_CANDIDATES = 3
@@ -76,20 +85,25 @@ class Matcher:
 
         texts_tokens: list[tuple[int, list[str]]] = []
         bags: list[set[str]] = []
+        surfaces: dict[str, str] = {}
         for index, entry in enumerate(self.entries):
             phrasings = [entry.question, *entry.alternates]
-            tokens_per_text = [self._normalize(text) for text in phrasings]
-            texts_tokens.extend((index, tokens) for tokens in tokens_per_text)
-            bag = {token for tokens in tokens_per_text for token in tokens}
+            words_per_text = [analyze(text, self.synonyms) for text in phrasings]
+            texts_tokens.extend((index, [w.lemma for w in words]) for words in words_per_text)
+            bag = {word.lemma for words in words_per_text for word in words}
             for extra in (*entry.keywords, entry.answer, entry.source):
-                bag.update(self._normalize(extra))
+                words = analyze(extra, self.synonyms)
+                bag.update(word.lemma for word in words)
+                words_per_text.append(words)
+            for words in words_per_text:
+                surfaces.update((word.surface, word.lemma) for word in words)
             bags.append(bag)
 
         words: set[str] = set().union(*bags) if bags else set()
         for phrases in self._partner_phrases.values():
             for phrase in phrases:
                 words.update(phrase)
-        self.vocabulary = Vocabulary(words)
+        self.vocabulary = Vocabulary(words, surfaces)
 
         # Compounds in the knowledge also count as their parts, so "veiligheidsplan" finds
         # the entry that says "schoolveiligheidsplan".
@@ -110,7 +124,8 @@ class Matcher:
             token: math.log(1.0 + entry_count / count)
             for token, count in document_frequency.items()
         }
-        self._unknown_idf = math.log(1.0 + entry_count / 0.5)
+        # An unknown word weighs as much as a word found in a single entry.
+        self._unknown_idf = math.log(1.0 + entry_count)
 
         self._texts: list[_Text] = []
         self._text_postings: dict[str, list[int]] = defaultdict(list)
@@ -148,12 +163,13 @@ class Matcher:
             phrases[partner.id] = sorted((form for form in forms if form), key=len, reverse=True)
         return phrases
 
+    def query_words(self, text: str) -> list[tuple[Word, tuple[str, ...]]]:
+        """Each content word of the question with what it means in the knowledge's words."""
+        return [(word, self.vocabulary.resolve(word)) for word in analyze(text, self.synonyms)]
+
     def query_tokens(self, text: str) -> list[str]:
         """The question's lemmas mapped onto the knowledge's vocabulary."""
-        resolved: list[str] = []
-        for token in self._normalize(text):
-            resolved.extend(self.vocabulary.resolve(token))
-        return resolved
+        return [token for _, resolved in self.query_words(text) for token in resolved]
 
     def detect_partners(self, tokens: Sequence[str]) -> frozenset[str]:
         found: set[str] = set()
@@ -168,17 +184,18 @@ class Matcher:
         return frozenset(found)
 
     def analyse(self, text: str) -> Analysis:
-        tokens = self.query_tokens(text)
+        capped = text[:MAX_MATCH_CHARS]
+        words = self.query_words(capped)
+        tokens = [token for _, resolved in words for token in resolved]
         weights = {token: self._idf.get(token, self._unknown_idf) for token in tokens}
         total = sum(weights.values())
         known = sum(weight for token, weight in weights.items() if token in self._idf)
-        capped = text[: 4 * 1000]
-        folded_surface = " ".join(tokenize(capped))
-        cue = any(pattern.search(folded_surface) for pattern in _UNANSWERABLE_CUES)
+        cue = any(pattern.search(" ".join(tokenize(capped))) for pattern in _UNANSWERABLE_CUES)
+        capitalised = {fold(name) for name in _NAME_RE.findall(capped)}
         names = sum(
             1
-            for name in _NAME_RE.findall(capped)
-            if not (set(self.query_tokens(name)) & set(self._idf))
+            for word, resolved in words
+            if word.surface in capitalised and not any(token in self._idf for token in resolved)
         )
         return Analysis(
             tokens=tuple(tokens),

@@ -114,11 +114,34 @@ class SynonymTable:
 EMPTY_SYNONYMS = SynonymTable(phrases={}, longest=1)
 
 
+@dataclass(frozen=True)
+class Word:
+    """One content word of a text: as typed (folded) and as lemma."""
+
+    surface: str
+    lemma: str
+
+
+def analyze(text: str, synonyms: SynonymTable = EMPTY_SYNONYMS) -> list[Word]:
+    """Content words of a text, in order, with synonyms replaced and stop words dropped.
+
+    The surface form is kept beside the lemma: a typo is easier to correct on the word as
+    typed ("stopen" → "stoppen") than on what the lemmatiser guessed from it.
+    """
+    surfaces = synonyms.apply(tokenize(text))
+    lemmas = [lemma(token) for token in surfaces]
+    replaced = synonyms.apply(lemmas)
+    if replaced == lemmas:
+        words = [Word(surface, base) for surface, base in zip(surfaces, lemmas, strict=True)]
+    else:
+        # A synonym replaced lemmas: the replacement is its own surface form.
+        words = [Word(base, base) for base in replaced]
+    return [word for word in words if word.lemma not in STOP_WORDS]
+
+
 def normalize(text: str, synonyms: SynonymTable = EMPTY_SYNONYMS) -> list[str]:
-    """Content lemmas of a text, in order, with synonyms replaced and stop words dropped."""
-    tokens = synonyms.apply(tokenize(text))
-    lemmas = synonyms.apply([lemma(token) for token in tokens])
-    return [token for token in lemmas if token not in STOP_WORDS]
+    """Content lemmas of a text (see ``analyze``)."""
+    return [word.lemma for word in analyze(text, synonyms)]
 
 
 # Dutch compounds join their parts directly or with a linking "s" or "e(n)":
@@ -130,18 +153,31 @@ _MIN_PART = 3
 class Vocabulary:
     """The knowledge's own words: splits compounds and corrects typos against them."""
 
-    def __init__(self, words: Iterable[str], fuzzy_cutoff: float = 84.0) -> None:
+    def __init__(
+        self,
+        words: Iterable[str],
+        surfaces: Mapping[str, str] | None = None,
+        fuzzy_cutoff: float = 84.0,
+    ) -> None:
         self.words = frozenset(word for word in words if word)
+        # Surface forms seen in the knowledge, with their lemma ("bronnen" → "bron").
+        self.surfaces = {s: w for s, w in (surfaces or {}).items() if w in self.words}
         self.fuzzy_cutoff = fuzzy_cutoff
         # Typo correction only compares words of similar length: fast at 10k entries.
         self._by_length: dict[int, list[str]] = {}
-        for word in self.words:
+        for word in self.words | set(self.surfaces):
             if word.isalpha():
                 self._by_length.setdefault(len(word), []).append(word)
-        self._cache: dict[str, tuple[str, ...]] = {}
+        self._cache: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def __contains__(self, word: object) -> bool:
         return word in self.words
+
+    def known(self, word: str) -> str | None:
+        """The vocabulary lemma for a word or surface form, if any."""
+        if word in self.words:
+            return word
+        return self.surfaces.get(word)
 
     def split_compound(self, word: str, depth: int = 2) -> tuple[str, ...] | None:
         """Known parts of a compound ('jeugdhandhaver' → ('jeugd', 'handhaver')), or None."""
@@ -150,15 +186,17 @@ class Vocabulary:
         best: tuple[str, ...] | None = None
         for cut in range(len(word) - _MIN_PART, _MIN_PART - 1, -1):
             head, tail = word[:cut], word[cut:]
-            tail_parts = (tail,) if tail in self.words else self.split_compound(tail, depth - 1)
+            known_tail = self.known(tail)
+            tail_parts = (known_tail,) if known_tail else self.split_compound(tail, depth - 1)
             if tail_parts is None:
                 continue
             for linker in _LINKERS:
                 if linker and not head.endswith(linker):
                     continue
                 stem = head[: len(head) - len(linker)] if linker else head
-                if len(stem) >= _MIN_PART and (stem in self.words or lemma(stem) in self.words):
-                    found = (stem if stem in self.words else lemma(stem), *tail_parts)
+                known_head = self.known(stem) if len(stem) >= _MIN_PART else None
+                if known_head:
+                    found = (known_head, *tail_parts)
                     # Prefer the split with the fewest, hence longest, parts.
                     if best is None or len(found) < len(best):
                         best = found
@@ -175,26 +213,28 @@ class Vocabulary:
         # Short words need a stricter cutoff: one edit in four letters is a different word.
         cutoff = self.fuzzy_cutoff if len(word) >= 6 else max(self.fuzzy_cutoff, 88.0)
         found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
-        return found[0] if found else None
+        return self.known(found[0]) if found else None
 
-    def resolve(self, word: str) -> tuple[str, ...]:
-        """Map a query lemma onto the vocabulary: itself, its compound parts, or a correction.
+    def resolve(self, word: Word) -> tuple[str, ...]:
+        """Map a question's word onto the vocabulary: itself, its compound parts, or a correction.
 
         An unknown word comes back unchanged: it counts as evidence that the question asks
         something the knowledge does not cover.
         """
-        cached = self._cache.get(word)
+        key = (word.surface, word.lemma)
+        cached = self._cache.get(key)
         if cached is not None:
             return cached
-        if word in self.words:
-            result: tuple[str, ...] = (word,)
+        known = self.known(word.lemma) or self.known(word.surface)
+        if known:
+            result: tuple[str, ...] = (known,)
         else:
-            parts = self.split_compound(word)
+            parts = self.split_compound(word.lemma) or self.split_compound(word.surface)
             if parts is not None:
                 result = parts
             else:
-                corrected = self.correct(word)
-                result = (corrected,) if corrected else (word,)
+                corrected = self.correct(word.surface) or self.correct(word.lemma)
+                result = (corrected,) if corrected else (word.lemma,)
         if len(self._cache) < 100_000:
-            self._cache[word] = result
+            self._cache[key] = result
         return result
