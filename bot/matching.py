@@ -99,11 +99,11 @@ class Matcher:
                 surfaces.update((word.surface, word.lemma) for word in words)
             bags.append(bag)
 
-        words: set[str] = set().union(*bags) if bags else set()
+        known_words: set[str] = set().union(*bags) if bags else set()
         for phrases in self._partner_phrases.values():
             for phrase in phrases:
-                words.update(phrase)
-        self.vocabulary = Vocabulary(words, surfaces)
+                known_words.update(phrase)
+        self.vocabulary = Vocabulary(known_words, surfaces)
 
         # Compounds in the knowledge also count as their parts, so "veiligheidsplan" finds
         # the entry that says "schoolveiligheidsplan".
