@@ -1,0 +1,231 @@
+"""Load test for the Teams webhook: N concurrent clients on loopback for D seconds.
+
+By default it starts the bot's web app (real Assistant, shipped knowledge) in a child
+process, so client and server do not share one event loop, and drives ``POST /teams/bench``
+with requests signed exactly as Teams signs them. Every request is a new sender in a new
+thread, as in a busy channel. Prints requests/s, latency percentiles and errors.
+
+    python bench/teams_load.py                       # 50 clients, 20 s
+    python bench/teams_load.py --clients 10 --duration 5
+    python bench/teams_load.py --url http://127.0.0.1:8080/teams/wijkteam --token-env TOKEN
+
+Exit status 1 when the target (p99 <= 50 ms, zero errors) is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import itertools
+import json
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import aiohttp
+from aiohttp import web
+
+from bot.transports.teams import sign
+
+FIXTURE = ROOT / "tests" / "fixtures" / "teams" / "channel_message.json"
+TOKEN_ENV = "PARTNERBOT_BENCH_TOKEN"  # noqa: S105 - a variable name, not a secret
+TARGET_P99_MS = 50.0
+QUESTIONS = (
+    "mag een boa online rondkijken op instagram?",
+    "wordt het morgen droog in amersfoort?",
+    "wat doet de politie online?",
+    "wat is de rol van een jongerenwerker",
+    "mag een school op tiktok kijken?",
+    "hoe werkt de aanpak van jeugdcriminaliteit bij de gemeente",
+    "politie",
+)
+
+
+@dataclass
+class Results:
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+
+
+# --- server (child process) -----------------------------------------------------------------
+
+
+async def serve() -> None:
+    from bot.assistant import Assistant
+    from bot.config import Config, SecretRef, TeamsConfig, TeamsWebhookConfig
+    from bot.knowledge import load_knowledge
+    from bot.metrics import Metrics
+    from bot.web import build_web_app
+
+    hook = TeamsWebhookConfig(name="bench", token=SecretRef(env=TOKEN_ENV))
+    config = Config(teams=TeamsConfig(webhooks=(hook,)))
+    metrics = Metrics()
+    assistant = Assistant(load_knowledge(), config, metrics)
+    app = build_web_app(config, assistant, metrics, os.environ)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    print(f"PORT {port}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+
+
+# --- client ---------------------------------------------------------------------------------
+
+
+class Requests:
+    """Fresh, signed activities: every request a new sender in a new conversation."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+        self._template: dict[str, Any] = json.loads(FIXTURE.read_text(encoding="utf-8"))
+        self._numbers = itertools.count(1)
+
+    def next(self) -> tuple[bytes, dict[str, str]]:
+        number = next(self._numbers)
+        data = dict(self._template)
+        data["text"] = f"<at>Partnerwijzer</at>&nbsp;{QUESTIONS[number % len(QUESTIONS)]}"
+        data["from"] = {**self._template["from"], "aadObjectId": f"bench-user-{number}"}
+        data["conversation"] = {"id": f"19:bench@thread.tacv2;messageid={number}"}
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        headers = {"Authorization": sign(body, self._key), "Content-Type": "application/json"}
+        return body, headers
+
+
+async def one_client(
+    session: aiohttp.ClientSession, url: str, requests: Requests, until: float, results: Results
+) -> None:
+    while time.perf_counter() < until:
+        body, headers = requests.next()
+        started = time.perf_counter()
+        try:
+            async with session.post(url, data=body, headers=headers) as response:
+                payload = await response.json(content_type=None)
+                elapsed = time.perf_counter() - started
+                problem = check(response.status, payload)
+        except (TimeoutError, aiohttp.ClientError, ValueError) as error:
+            results.errors[type(error).__name__] += 1
+            continue
+        if problem:
+            results.errors[problem] += 1
+        else:
+            results.latencies.append(elapsed)
+
+
+def check(status: int, payload: Any) -> str | None:
+    if status != 200:
+        return f"HTTP {status}"
+    attachments = payload.get("attachments") if isinstance(payload, dict) else None
+    if not attachments or attachments[0]["content"].get("type") != "AdaptiveCard":
+        return "no card (timeout message?)"
+    return None
+
+
+async def load(url: str, key: bytes, clients: int, duration: float) -> Results:
+    requests = Requests(key)
+    connector = aiohttp.TCPConnector(limit=clients)
+    timeout = aiohttp.ClientTimeout(total=10)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        warm_up = Results()
+        await asyncio.gather(
+            *(
+                one_client(session, url, requests, time.perf_counter() + 1.0, warm_up)
+                for _ in range(clients)
+            )
+        )
+        results = Results()
+        until = time.perf_counter() + duration
+        await asyncio.gather(
+            *(one_client(session, url, requests, until, results) for _ in range(clients))
+        )
+    return results
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def report(results: Results, clients: int, duration: float) -> bool:
+    latencies = sorted(results.latencies)
+    errors = sum(results.errors.values())
+    print(f"clients {clients}, duration {duration:.0f} s, loopback")
+    print(f"requests ok {len(latencies)}, errors {errors} {dict(results.errors) or ''}")
+    if not latencies:
+        return False
+    ms = [value * 1000 for value in latencies]
+    p99 = percentile(ms, 0.99)
+    print(f"throughput {len(latencies) / duration:.0f} requests/s")
+    print(
+        f"latency ms: p50 {percentile(ms, 0.50):.1f}  p95 {percentile(ms, 0.95):.1f}  "
+        f"p99 {p99:.1f}  max {ms[-1]:.1f}  mean {statistics.fmean(ms):.1f}"
+    )
+    passed = p99 <= TARGET_P99_MS and errors == 0
+    print(f"target p99 <= {TARGET_P99_MS:.0f} ms and zero errors: {'met' if passed else 'MISSED'}")
+    return passed
+
+
+def start_server(token: str) -> tuple[subprocess.Popen[str], str]:
+    env = {**os.environ, TOKEN_ENV: token}
+    child = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--serve"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    if not line.startswith("PORT "):
+        child.kill()
+        raise SystemExit(f"server did not start: {line!r}")
+    return child, f"http://127.0.0.1:{int(line.split()[1])}/teams/bench"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds")
+    parser.add_argument("--url", help="a running server's Teams route (default: start one)")
+    parser.add_argument("--token-env", help="with --url: variable holding that webhook's token")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        asyncio.run(serve())
+        return 0
+    child = None
+    if args.url:
+        if not args.token_env or not os.environ.get(args.token_env):
+            parser.error("--url needs --token-env naming a set variable")
+        url, token = args.url, os.environ[args.token_env]
+    else:
+        token = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+        child, url = start_server(token)
+    try:
+        results = asyncio.run(load(url, base64.b64decode(token), args.clients, args.duration))
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=10)
+    return 0 if report(results, args.clients, args.duration) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
