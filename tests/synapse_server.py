@@ -7,6 +7,8 @@ Synapse runs from its own venv: the python named by ``PARTNERBOT_SYNAPSE_PYTHON`
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -18,6 +20,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -221,3 +224,144 @@ def start_server(directory: Path, limits: dict[str, Any] | None = None) -> Synap
     server = SynapseServer(directory, python, limits)
     server.start()
     return server
+
+
+# ---------------------------------------------------------------- clients for tests and bench
+
+
+class Human:
+    """A person's Matrix client (matrix-nio), recording every event it sees.
+
+    Tests synchronise on events (``wait_for``), never on time.
+    """
+
+    def __init__(self, url: str, user: User, store_dir: Path, device_id: str = "HUMAN") -> None:
+        from nio import AsyncClient, AsyncClientConfig
+
+        store_dir.mkdir(parents=True, exist_ok=True)
+        config = AsyncClientConfig(
+            encryption_enabled=True,
+            store_sync_tokens=False,
+            max_timeout_retry_wait_time=0.5,  # reconnect fast after a homeserver restart
+        )
+        self.user = user
+        self.client = AsyncClient(url, user.user_id, device_id, str(store_dir), config=config)
+        self.events: list[tuple[str, Any]] = []
+        self._changed = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def user_id(self) -> str:
+        return self.user.user_id
+
+    async def start(self) -> None:
+        from nio import LoginResponse, MegolmEvent, RoomMemberEvent, RoomMessage
+
+        response = await self.client.login(self.user.password)
+        assert isinstance(response, LoginResponse), response
+        self.client.add_event_callback(self._record, (RoomMessage, RoomMemberEvent, MegolmEvent))
+        self._task = asyncio.create_task(self.client.sync_forever(timeout=30_000))
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.client.close()
+
+    async def _record(self, room: Any, event: Any) -> None:
+        async with self._changed:
+            self.events.append((room.room_id, event))
+            self._changed.notify_all()
+
+    async def wait_for(self, predicate: Callable[[str, Any], bool], timeout: float = 30.0) -> Any:
+        """The first recorded event matching ``predicate``, waiting for it if needed."""
+
+        def found() -> Any:
+            return next((e for room, e in self.events if predicate(room, e)), None)
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(found), timeout)
+            return found()
+
+    async def create_room(
+        self, invite: list[str], encrypted: bool = False, name: str | None = "Partneroverleg"
+    ) -> str:
+        from nio import RoomCreateResponse
+
+        state = []
+        if encrypted:
+            state.append(
+                {
+                    "type": "m.room.encryption",
+                    "state_key": "",
+                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                }
+            )
+        response = await self.client.room_create(
+            name=name, invite=invite, initial_state=state, is_direct=name is None
+        )
+        assert isinstance(response, RoomCreateResponse), response
+        return str(response.room_id)
+
+    async def join(self, room_id: str) -> None:
+        from nio import JoinResponse
+
+        response = await self.client.join(room_id)
+        assert isinstance(response, JoinResponse), response
+
+    async def wait_joined(self, room_id: str, user_id: str) -> None:
+        await self.wait_for(lambda room, e: room == room_id and is_membership(e, user_id, "join"))
+
+    async def send(
+        self,
+        room_id: str,
+        body: str,
+        mention: str | None = None,
+        thread_root: str | None = None,
+        msgtype: str = "m.text",
+    ) -> str:
+        """Send a message; with ``mention`` as a modern client does (m.mentions and a pill)."""
+        from nio import RoomSendResponse
+
+        content: dict[str, Any] = {"msgtype": msgtype, "body": body, "m.mentions": {}}
+        if mention is not None:
+            content["m.mentions"] = {"user_ids": [mention]}
+            content["format"] = "org.matrix.custom.html"
+            content["formatted_body"] = (
+                f'<a href="https://matrix.to/#/{mention}">Partnerwijzer</a>: {body}'
+            )
+            content["body"] = f"Partnerwijzer: {body}"
+        if thread_root is not None:
+            content["m.relates_to"] = {
+                "rel_type": "m.thread",
+                "event_id": thread_root,
+                "is_falling_back": True,
+                "m.in_reply_to": {"event_id": thread_root},
+            }
+        response = await self.client.room_send(
+            room_id, "m.room.message", content, ignore_unverified_devices=True
+        )
+        assert isinstance(response, RoomSendResponse), response
+        return str(response.event_id)
+
+    def replies_to(self, event_id: str, sender: str) -> list[Any]:
+        return [e for _room, e in self.events if e.sender == sender and in_reply_to(e) == event_id]
+
+    async def wait_reply(self, event_id: str, sender: str, timeout: float = 30.0) -> Any:
+        return await self.wait_for(
+            lambda _room, e: e.sender == sender and in_reply_to(e) == event_id, timeout
+        )
+
+
+def in_reply_to(event: Any) -> str | None:
+    relation = event.source.get("content", {}).get("m.relates_to") or {}
+    target = (relation.get("m.in_reply_to") or {}).get("event_id")
+    return target if isinstance(target, str) else None
+
+
+def is_membership(event: Any, user_id: str, membership: str) -> bool:
+    return (
+        getattr(event, "state_key", None) == user_id
+        and getattr(event, "membership", None) == membership
+    )

@@ -281,7 +281,7 @@ class MatrixTransport:
         self._in_flight: dict[str, asyncio.Task[Any]] = {}
         self._room_locks: dict[str, asyncio.Lock] = {}
         self._invites_seen: set[str] = set()
-        self.synced = asyncio.Event()  # set after each successful sync; tests and health use it
+        self.ready = asyncio.Event()  # set after the first successful sync (tests, health)
 
     # ---- lifecycle
 
@@ -403,8 +403,7 @@ class MatrixTransport:
             self._keeper.add(response.next_batch, tasks)
             since = response.next_batch
             first, answer = False, True
-            self.synced.set()
-            self.synced.clear()
+            self.ready.set()
 
     async def _maintain_keys(self, client: AsyncClient) -> None:
         """What ``sync_forever`` does between syncs for encryption; failures retry next sync."""
