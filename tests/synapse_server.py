@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import secrets
@@ -21,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +217,33 @@ class SynapseServer:
             user_id = json.load(response)["user_id"]
         return User(user_id=user_id, password=password)
 
+    def _post(self, path: str, body: dict[str, Any], token: str | None = None) -> Any:
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(  # noqa: S310 - always our http://127.0.0.1 server
+            self.url + path, data=json.dumps(body).encode(), headers=headers, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return json.load(response)
+
+    def exempt_from_rate_limits(self, user_id: str) -> None:
+        """Lift the message rate limit for one user (the admin API's ratelimit override)."""
+        admin = self.register(f"admin{secrets.token_hex(4)}", admin=True)
+        login = self._post(
+            "/_matrix/client/v3/login",
+            {
+                "type": "m.login.password",
+                "identifier": {"type": "m.id.user", "user": admin.localpart},
+                "password": admin.password,
+            },
+        )
+        self._post(
+            f"/_synapse/admin/v1/users/{user_id}/override_ratelimit",
+            {"messages_per_second": 0, "burst_count": 0},
+            token=login["access_token"],
+        )
+
 
 def start_server(directory: Path, limits: dict[str, Any] | None = None) -> SynapseServer:
     python = os.environ.get(SYNAPSE_PYTHON_ENV)
@@ -274,14 +302,14 @@ class Human:
             self.events.append((room.room_id, event))
             self._changed.notify_all()
 
-    async def wait_for(self, predicate: Callable[[str, Any], bool], timeout: float = 30.0) -> Any:
+    async def wait_for(self, predicate: Callable[[str, Any], bool], within: float = 30.0) -> Any:
         """The first recorded event matching ``predicate``, waiting for it if needed."""
 
         def found() -> Any:
             return next((e for room, e in self.events if predicate(room, e)), None)
 
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(found), timeout)
+            await asyncio.wait_for(self._changed.wait_for(found), within)
             return found()
 
     async def create_room(
@@ -348,9 +376,9 @@ class Human:
     def replies_to(self, event_id: str, sender: str) -> list[Any]:
         return [e for _room, e in self.events if e.sender == sender and in_reply_to(e) == event_id]
 
-    async def wait_reply(self, event_id: str, sender: str, timeout: float = 30.0) -> Any:
+    async def wait_reply(self, event_id: str, sender: str, within: float = 30.0) -> Any:
         return await self.wait_for(
-            lambda _room, e: e.sender == sender and in_reply_to(e) == event_id, timeout
+            lambda _room, e: e.sender == sender and in_reply_to(e) == event_id, within
         )
 
 
@@ -365,3 +393,93 @@ def is_membership(event: Any, user_id: str, membership: str) -> bool:
         getattr(event, "state_key", None) == user_id
         and getattr(event, "membership", None) == membership
     )
+
+
+_names = itertools.count()
+
+
+def unique(prefix: str) -> str:
+    """A fresh localpart: every test gets its own users, so tests never see each other."""
+    return f"{prefix}{os.getpid()}x{next(_names)}"
+
+
+class BotRunner:
+    """The real MatrixTransport with the real Assistant and shipped knowledge, as a task."""
+
+    def __init__(self, server_url: str, user: User, workdir: Path, **matrix: Any) -> None:
+        from bot.assistant import Assistant
+        from bot.config import (
+            Config,
+            FloodConfig,
+            MatrixConfig,
+            SecretRef,
+            StorageConfig,
+        )
+        from bot.knowledge import load_knowledge
+
+        flood = matrix.pop("flood", FloodConfig(per_user_per_minute=1000, per_room_per_minute=1000))
+        matrix_config = MatrixConfig(
+            homeserver=server_url,
+            user_id=user.user_id,
+            password=SecretRef(env="PARTNERBOT_TEST_PASSWORD"),
+            device_id="PARTNERBOT",
+            store_path=str(workdir / "matrix-store"),
+            allowed_inviters=(":partnerbot.test",),
+        )
+        self.config = Config(
+            matrix=replace(matrix_config, **matrix),
+            storage=StorageConfig(path=str(workdir / "bot.sqlite3")),
+            flood=flood,
+        )
+        self.user = user
+        self.assistant = Assistant(load_knowledge(), self.config)
+        self._environ = {"PARTNERBOT_TEST_PASSWORD": user.password}
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+        self.clock_offset = 0.0  # seconds added to the bot's wall clock (catch-up window tests)
+
+    @property
+    def user_id(self) -> str:
+        return self.user.user_id
+
+    async def start(self, wait_ready: bool = True) -> None:
+        from bot.store import Store
+        from bot.transports.matrix import MatrixTransport
+
+        self.store = Store(self.config.storage.path)
+        self.transport = MatrixTransport(
+            self.config,
+            self.assistant,
+            self.store,
+            self._environ,
+            clock=lambda: time.time() + self.clock_offset,
+        )
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(self.transport.run(self._stop))
+        if wait_ready:
+            await self.wait_ready()
+
+    async def wait_ready(self, within: float = 60.0) -> None:
+        assert self._task is not None
+        ready = asyncio.ensure_future(self.transport.ready.wait())
+        await asyncio.wait({ready, self._task}, timeout=within, return_when="FIRST_COMPLETED")
+        if self._task.done():
+            self._task.result()  # raise what made the transport stop
+        assert ready.done(), "bot did not sync in time"
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._stop.set()
+        await asyncio.wait_for(self._task, 30)
+        self._task = None
+        self.store.close()
+
+    def expected(self, text: str, room_id: str, sender: str, **facts: Any) -> Any:
+        """What the assistant itself answers to this question: the reply the room must get."""
+        from bot.models import Question
+
+        question = Question(
+            text=text, transport="matrix", conversation_id=room_id, sender_id=sender, **facts
+        )
+        return self.assistant.handle(question)

@@ -6,10 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import BotRunner
 from nio import MegolmEvent, RoomMessageNotice
-
-from synapse_server import Human, in_reply_to, is_membership
+from synapse_server import BotRunner, Human, in_reply_to, is_membership, unique
 
 pytestmark = pytest.mark.synapse
 
@@ -118,8 +116,6 @@ async def test_command_prefix_is_answered_in_group(
 async def test_invite_from_user_not_allowed_is_rejected(
     synapse: Any, people: dict[str, Human], tmp_path: Any
 ) -> None:
-    from conftest import unique
-
     alice, bob = people["alice"], people["bob"]
     runner = BotRunner(
         synapse.url,

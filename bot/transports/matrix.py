@@ -24,7 +24,7 @@ import random
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -265,8 +265,14 @@ class MatrixTransport:
     """Syncs with the homeserver and answers questions until ``stop`` is set."""
 
     def __init__(
-        self, config: Config, assistant: Assistant, store: Store, environ: Mapping[str, str]
+        self,
+        config: Config,
+        assistant: Assistant,
+        store: Store,
+        environ: Mapping[str, str],
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """``clock`` is the wall clock (epoch seconds) that the catch-up window is judged by."""
         if config.matrix is None:
             raise ValueError("MatrixTransport needs a 'matrix:' section in the config")
         self._config = config
@@ -274,6 +280,7 @@ class MatrixTransport:
         self._assistant = assistant
         self._store = store
         self._environ = environ
+        self._clock = clock
         self._limiter = FloodLimiter(
             config.flood.per_user_per_minute, config.flood.per_room_per_minute
         )
@@ -289,7 +296,7 @@ class MatrixTransport:
         client = self._make_client()
         try:
             if await self._login(client, stop):
-                self._store.prune_answered(time.time() - self._catch_up_seconds() - 86_400)
+                self._store.prune_answered(self._clock() - self._catch_up_seconds() - 86_400)
                 await self._sync_loop(client, stop)
         finally:
             await self._finish_in_flight()
@@ -441,7 +448,7 @@ class MatrixTransport:
         self, client: AsyncClient, room_id: str, prev_batch: str, since: str | None
     ) -> list[Any]:
         """Fetch what a limited timeline skipped, back to the catch-up window or ``since``."""
-        cutoff_ms = (time.time() - self._catch_up_seconds()) * 1000
+        cutoff_ms = (self._clock() - self._catch_up_seconds()) * 1000
         older: list[Any] = []
         start: str | None = prev_batch
         for _page in range(GAP_MAX_PAGES):
@@ -473,7 +480,7 @@ class MatrixTransport:
             relation = content.get("m.relates_to") or {}
             question = (relation.get("m.in_reply_to") or {}).get("event_id")
             if isinstance(question, str):
-                self._store.mark_answered(question, room_id, time.time())
+                self._store.mark_answered(question, room_id, self._clock())
 
     # ---- invites
 
@@ -542,7 +549,7 @@ class MatrixTransport:
         event_id = event.event_id
         if event_id in self._in_flight or self._store.is_answered(event_id):
             return None
-        if event.server_timestamp < (time.time() - self._catch_up_seconds()) * 1000:
+        if event.server_timestamp < (self._clock() - self._catch_up_seconds()) * 1000:
             log.info("event %s in %s: older than the catch-up window", event_id, room.room_id)
             return None
         content = event.source.get("content", {})
@@ -562,7 +569,7 @@ class MatrixTransport:
         verdict = self._limiter.check(room.room_id, event.sender)
         log.info("event %s in %s: %s, flood %s", event_id, room.room_id, reply.kind, verdict)
         if verdict == "drop":
-            self._store.mark_answered(event_id, room.room_id, time.time())
+            self._store.mark_answered(event_id, room.room_id, self._clock())
             return None
         if verdict == "notify":
             reply = _flood_reply()
@@ -608,7 +615,7 @@ class MatrixTransport:
             if self._store.is_answered(event_id):
                 return
             if await self._send(client, room_id, content, transaction_id(event_id)):
-                self._store.mark_answered(event_id, room_id, time.time())
+                self._store.mark_answered(event_id, room_id, self._clock())
                 log.info("answered %s in %s", event_id, room_id)
 
     async def _send(
