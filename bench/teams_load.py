@@ -7,7 +7,14 @@ thread, as in a busy channel. Prints requests/s, latency percentiles and errors.
 
     python bench/teams_load.py                       # 50 clients, 20 s
     python bench/teams_load.py --clients 10 --duration 5
+    python bench/teams_load.py --rate 400            # open loop: 400 requests/s in total
     python bench/teams_load.py --url http://127.0.0.1:8080/teams/wijkteam --token-env TOKEN
+
+Without ``--rate`` every client sends its next request as soon as the previous one is
+answered (closed loop): that measures the maximum throughput, and latency is then mostly
+queueing (mean latency = clients / throughput). With ``--rate`` the clients together send
+that many requests per second on a fixed schedule, and latency counts from the scheduled
+send time, so a slow server cannot hide its backlog (no coordinated omission).
 
 Exit status 1 when the target (p99 <= 50 ms, zero errors) is missed.
 """
@@ -20,6 +27,7 @@ import base64
 import itertools
 import json
 import os
+import random
 import secrets
 import signal
 import statistics
@@ -110,11 +118,23 @@ class Requests:
 
 
 async def one_client(
-    session: aiohttp.ClientSession, url: str, requests: Requests, until: float, results: Results
+    session: aiohttp.ClientSession,
+    url: str,
+    requests: Requests,
+    until: float,
+    results: Results,
+    interval: float = 0.0,
 ) -> None:
-    while time.perf_counter() < until:
+    # Spread the clients' first sends over one interval, so they do not fire in bursts.
+    scheduled = time.perf_counter() + random.uniform(0.0, interval)
+    while scheduled < until:
         body, headers = requests.next()
-        started = time.perf_counter()
+        if interval:
+            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+            started = scheduled
+            scheduled += interval
+        else:
+            started = scheduled = time.perf_counter()
         try:
             async with session.post(url, data=body, headers=headers) as response:
                 payload = await response.json(content_type=None)
@@ -138,8 +158,9 @@ def check(status: int, payload: Any) -> str | None:
     return None
 
 
-async def load(url: str, key: bytes, clients: int, duration: float) -> Results:
+async def load(url: str, key: bytes, clients: int, duration: float, rate: float) -> Results:
     requests = Requests(key)
+    interval = clients / rate if rate else 0.0
     connector = aiohttp.TCPConnector(limit=clients)
     timeout = aiohttp.ClientTimeout(total=10)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -153,7 +174,7 @@ async def load(url: str, key: bytes, clients: int, duration: float) -> Results:
         results = Results()
         until = time.perf_counter() + duration
         await asyncio.gather(
-            *(one_client(session, url, requests, until, results) for _ in range(clients))
+            *(one_client(session, url, requests, until, results, interval) for _ in range(clients))
         )
     return results
 
@@ -163,10 +184,11 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-def report(results: Results, clients: int, duration: float) -> bool:
+def report(results: Results, clients: int, duration: float, rate: float) -> bool:
     latencies = sorted(results.latencies)
     errors = sum(results.errors.values())
-    print(f"clients {clients}, duration {duration:.0f} s, loopback")
+    offered = f"open loop, {rate:.0f} requests/s offered" if rate else "closed loop"
+    print(f"clients {clients}, duration {duration:.0f} s, loopback, {offered}")
     print(f"requests ok {len(latencies)}, errors {errors} {dict(results.errors) or ''}")
     if not latencies:
         return False
@@ -203,6 +225,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds")
+    parser.add_argument("--rate", type=float, default=0.0, help="requests/s in total (open loop)")
     parser.add_argument("--url", help="a running server's Teams route (default: start one)")
     parser.add_argument("--token-env", help="with --url: variable holding that webhook's token")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
@@ -219,12 +242,13 @@ def main() -> int:
         token = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
         child, url = start_server(token)
     try:
-        results = asyncio.run(load(url, base64.b64decode(token), args.clients, args.duration))
+        key = base64.b64decode(token)
+        results = asyncio.run(load(url, key, args.clients, args.duration, args.rate))
     finally:
         if child is not None:
             child.terminate()
             child.wait(timeout=10)
-    return 0 if report(results, args.clients, args.duration) else 1
+    return 0 if report(results, args.clients, args.duration, args.rate) else 1
 
 
 if __name__ == "__main__":

@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from bot.assistant import Assistant
 from bot.config import Config
 from bot.metrics import Metrics
-from bot.models import Question, Reply
 from bot.transports.teams import TeamsWebhook, webhook_key
-
-
-class Knowledge(Protocol):
-    @property
-    def version(self) -> str: ...
-    @property
-    def entries(self) -> Collection[object]: ...
-
-
-class Assistant(Protocol):
-    """What the web app needs of ``bot.assistant.Assistant`` (it only calls it)."""
-
-    @property
-    def knowledge(self) -> Knowledge: ...
-    def handle(self, question: Question) -> Reply | None: ...
-
 
 log = logging.getLogger(__name__)
 

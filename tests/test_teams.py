@@ -47,7 +47,7 @@ def _reply(**fields: Any) -> Reply:
         "title": "Wat mag een boa online?",
         "body_markdown": "Eerste alinea.",
         "text": "Wat mag een boa online?\n\nEerste alinea.",
-        "markdown": "",
+        "markdown": "**Wat mag een boa online?**\n\nEerste alinea.",
         "html": "",
     }
     return Reply(**{**base, **fields})
@@ -161,6 +161,8 @@ def test_malformed_activities_are_refused(body: bytes) -> None:
             "wat is de rol van een jeugdboa 👮‍♀️ in ’s-Hertogenbosch?",
         ),
         ("<at>Bot</at>", ""),
+        ("mag een boa \u202eonline\u202c kijken?\x00", "mag een boa online kijken?"),
+        ("zero\u200bwidth &#x202E;bidi &#8203;", "zerowidth bidi"),
     ],
 )
 def test_clean_text_removes_mentions_and_html(raw: str, clean: str) -> None:
@@ -210,13 +212,14 @@ def test_answer_card_holds_answer_partner_source_contacts_and_legal_note() -> No
     )
     message = reply_message(reply)
     assert message["type"] == "message"
-    assert message["text"] == reply.text
+    assert message["text"] == reply.title  # a one-line summary: Teams posts text separately
+    assert message["textFormat"] == "plain"
     (attachment,) = message["attachments"]
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     card = attachment["content"]
     assert card["type"] == "AdaptiveCard"
     assert tuple(int(part) for part in card["version"].split(".")) >= (1, 4)
-    assert card["fallbackText"] == reply.text
+    assert card["fallbackText"] == reply.markdown  # escaped user text, unlike reply.text
     assert card["body"][0]["text"] == "Wat mag een boa online?"
     assert card["body"][1]["text"] == "Eerste alinea."
     facts = next(block for block in card["body"] if block["type"] == "FactSet")["facts"]
@@ -232,26 +235,55 @@ def test_answer_card_holds_answer_partner_source_contacts_and_legal_note() -> No
     ]
 
 
-def test_clarify_card_numbers_its_options_once() -> None:
+def test_clarify_card_numbers_its_options_once_in_place() -> None:
+    options = ("Wat doet de politie online?", "Wat mag een boa online?")
     reply = _reply(
         kind="clarify",
         title="Bedoel je:",
-        body_markdown="Ik weet niet zeker wat je bedoelt.\n1. Optie A\n2. Optie B",
-        options=("Wat doet de politie online?", "Wat mag een boa online?"),
+        body_markdown=f"1. {options[0]}\n2. {options[1]}\n\nAntwoord met het nummer.",
+        options=options,
     )
     texts = [block["text"] for block in build_card(reply)["body"]]
     assert texts == [
         "Bedoel je:",
-        "Ik weet niet zeker wat je bedoelt.",
         "**1.** Wat doet de politie online?",
         "**2.** Wat mag een boa online?",
+        "Antwoord met het nummer.",
     ]
     assert "actions" not in build_card(reply)
 
 
+def test_clarify_options_missing_from_the_body_are_listed_after_it() -> None:
+    reply = _reply(kind="clarify", title="Bedoel je:", body_markdown="Kies:", options=("A", "B"))
+    texts = [block["text"] for block in build_card(reply)["body"]]
+    assert texts == ["Bedoel je:", "Kies:", "**1.** A", "**2.** B"]
+
+
 def test_card_without_optional_fields_has_no_empty_elements() -> None:
-    card = build_card(_reply(kind="fallback", title="", body_markdown="Dat weet ik niet."))
-    assert card["body"] == [{"type": "TextBlock", "text": "Dat weet ik niet.", "wrap": True}]
+    reply = _reply(kind="notice", title="", body_markdown="Dat weet ik niet.")
+    assert build_card(reply)["body"] == [
+        {"type": "TextBlock", "text": "Dat weet ik niet.", "wrap": True}
+    ]
+    assert "text" not in reply_message(reply)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "x\n\n- lijst\n1. nummer\n## kop",
+        "<at>Bot</at> a&#10;&#10;- item&#13;&#10;2. twee",
+        '"}],"actions":[{"type":"Action.OpenUrl","url":"https://evil.example"}]}',
+    ],
+)
+def test_echoed_user_text_cannot_add_card_structure(hostile: str) -> None:
+    # Should a reply ever quote the question, cleaned user text stays inside one block.
+    plain = _reply(body_markdown="Je vroeg: x\n\nAntwoord.")
+    echoed = _reply(body_markdown=f"Je vroeg: {clean_text(hostile)}\n\nAntwoord.")
+    plain_card, echoed_card = build_card(plain), build_card(echoed)
+    assert len(echoed_card["body"]) == len(plain_card["body"])
+    assert [b["type"] for b in echoed_card["body"]] == [b["type"] for b in plain_card["body"]]
+    assert "actions" not in echoed_card
+    assert json.loads(json.dumps(echoed_card)) == echoed_card
 
 
 def test_mailto_addresses_are_url_encoded() -> None:

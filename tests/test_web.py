@@ -167,7 +167,7 @@ async def test_good_question_gets_the_assistants_answer_as_a_card(
     expected = reference.handle(question_for(data, GOOD))
     assert expected is not None and expected.kind == "answer"
     assert message["type"] == "message"
-    assert message["text"] == expected.text
+    assert message["text"] == expected.title
     card = card_of(message)
     assert card == build_card(expected)
     assert card["body"][0]["text"] == expected.title
@@ -361,17 +361,20 @@ INJECTIONS = [
     '{"type":"AdaptiveCard","body":[{"type":"Input.Text"}],"actions":[{"url":"https://evil"}]}',
     "mag een boa \u202eonline\u202c kijken? 👮‍♀️ ’s-Hertogenbosch Ĳsselstein café naïef \u0000",
 ]
-_UNESCAPED_LINK = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\(")
+# A Markdown link or image whose brackets are not backslash-escaped.
+_LIVE_LINK = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\((?P<url>[^)]*)\)")
+_LIVE_TAG = re.compile(r"(?<!\\)<\s*(script|img|a)\b", re.IGNORECASE)
 
 
-def _texts(card: dict[str, Any]) -> Iterator[str]:
-    for block in card["body"]:
-        if block["type"] == "TextBlock":
-            yield block["text"]
-        else:
-            for fact in block["facts"]:
-                yield fact["title"]
-                yield fact["value"]
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 @pytest.mark.parametrize("hostile", INJECTIONS)
@@ -381,14 +384,17 @@ async def test_user_text_cannot_inject_card_or_markdown_structure(
     data = activity(hostile)
     message = await ask(client, data)
     card = card_of(message)
+    assert set(message) <= {"type", "text", "textFormat", "attachments"}
     assert {block["type"] for block in card["body"]} <= {"TextBlock", "FactSet"}
     for action in card.get("actions", []):
         assert action["type"] == "Action.OpenUrl" and action["url"].startswith("mailto:")
-        assert "evil" not in action["url"]
-    for text in _texts(card):
-        assert "\n" not in text
-        assert not _UNESCAPED_LINK.search(text) or "evil" not in text
-        assert "<script>" not in text and "<img" not in text
+    # Nowhere in the response (text, card, fallbackText) does user text become a live
+    # link, image or HTML tag; the reply may quote it, but only escaped.
+    for text in _strings(message):
+        assert all("evil" not in link["url"] for link in _LIVE_LINK.finditer(text)), text
+        assert not _LIVE_TAG.search(text), text
+    for block in card["body"]:
+        assert "\n" not in block.get("text", "")
     # The assistant saw the cleaned text, and the card is exactly its reply.
     expected = _expected_for(reference, data)
     assert card == build_card(expected)

@@ -41,6 +41,11 @@ _READ_CHUNK = 64 * 1024
 
 _MENTION = re.compile(r"<at\b[^>]*>.*?</at\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
+# Control characters, and invisible ones that split words or reorder how text is displayed
+# (bidi overrides, as in "Trojan Source"); joiners inside emoji stay.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 _BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
 _NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+(.*)$")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
@@ -149,7 +154,8 @@ def clean_text(text: str) -> str:
     """
     without_mentions = _MENTION.sub(" ", text)
     without_tags = _TAG.sub(" ", without_mentions)
-    return " ".join(html.unescape(without_tags).split())
+    visible = _INVISIBLE.sub("", html.unescape(without_tags))
+    return " ".join(visible.split())
 
 
 def is_allowed(hook: TeamsWebhookConfig, activity: Activity) -> bool:
@@ -239,8 +245,9 @@ def build_card(reply: Reply) -> dict[str, Any]:
     body: list[dict[str, Any]] = []
     if reply.title:
         body.append(_text_block(reply.title, weight="Bolder", size="Medium"))
-    body.extend(markdown_blocks(_body_without_options(reply)))
-    body.extend(_option_blocks(reply.options))
+    body.extend(markdown_blocks(reply.body_markdown))
+    if reply.options and not _numbers_options(reply.body_markdown):
+        body.extend(_option_blocks(reply.options))
     body.extend(_facts(reply))
     if reply.legal_note:
         body.append(_text_block(reply.legal_note, isSubtle=True, size="Small", separator=True))
@@ -248,7 +255,9 @@ def build_card(reply: Reply) -> dict[str, Any]:
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "version": CARD_VERSION,
-        "fallbackText": reply.text,
+        # fallbackText may be read as Markdown: the markdown rendering has user text escaped,
+        # the plain one (reply.text) does not.
+        "fallbackText": reply.markdown,
         "msteams": {"width": "Full"},
         "body": body,
     }
@@ -258,21 +267,27 @@ def build_card(reply: Reply) -> dict[str, Any]:
     return card
 
 
-def _body_without_options(reply: Reply) -> str:
-    """Clarify bodies may list the options in markdown too; the card shows them once."""
-    if not reply.options:
-        return reply.body_markdown
-    kept = [line for line in reply.body_markdown.splitlines() if _NUMBERED.match(line) is None]
-    return "\n".join(kept)
+def _numbers_options(markdown: str) -> bool:
+    """Clarify bodies may already number the options in place; then show them only there."""
+    return any(_NUMBERED.match(line) for line in markdown.splitlines())
 
 
 def reply_message(reply: Reply) -> dict[str, Any]:
-    """The HTTP response body Teams turns into a channel reply."""
-    return {
+    """The HTTP response body Teams turns into a channel reply.
+
+    ``text`` is only the one-line title, not the whole plain answer: Teams posts an
+    activity's text and its card as two separate messages, so a full text would show every
+    answer twice; and ``reply.text`` quotes the user unescaped while Teams renders message
+    text as Markdown. The complete fallback is the card's ``fallbackText``.
+    """
+    message: dict[str, Any] = {
         "type": "message",
-        "text": reply.text,
         "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": build_card(reply)}],
     }
+    if reply.title:
+        message["text"] = reply.title
+        message["textFormat"] = "plain"
+    return message
 
 
 def text_message(text: str) -> dict[str, Any]:
