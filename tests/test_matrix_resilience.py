@@ -198,3 +198,26 @@ async def test_flood_limit_sends_one_polite_notice_then_stays_silent(
         assert FLOOD_NOTICE not in {alice.replies_to(q, bot.user_id)[0].body for q in asked[:2]}
     finally:
         await bot.stop()
+
+
+async def test_long_outage_gap_in_timeline_is_filled(
+    people: dict[str, Human], bot: BotRunner
+) -> None:
+    """More messages while down than one sync returns per room: the gap is paged back."""
+    from bot.transports.matrix import TIMELINE_LIMIT
+
+    alice, bob = people["alice"], people["bob"]
+    room_id = await alice.create_room([bob.user_id, bot.user_id])
+    await bob.join(room_id)
+    await alice.wait_joined(room_id, bot.user_id)
+    await bot.stop()
+    early = await alice.send(room_id, QUESTIONS[0], mention=bot.user_id)
+    for index in range(TIMELINE_LIMIT + 5):
+        await bob.send(room_id, f"bericht {index} tussen collega's")
+    late = await alice.send(room_id, QUESTIONS[1], mention=bot.user_id)
+    await bot.start()
+    await alice.wait_reply(late, bot.user_id)
+    await alice.wait_reply(early, bot.user_id)
+    control = await alice.send(room_id, QUESTIONS[2], mention=bot.user_id)
+    await alice.wait_reply(control, bot.user_id)
+    answered_once(alice, [early, late, control], bot.user_id)

@@ -101,12 +101,11 @@ def strip_html_reply_fallback(formatted_body: str) -> str:
     return _MX_REPLY.sub("", formatted_body)
 
 
-def _pill_pattern(user_id: str) -> re.Pattern[str]:
+def mentions_bot_by_pill(formatted_body: str, user_id: str) -> bool:
+    """A matrix.to link to the bot (a "pill"), plain or percent-encoded."""
     encoded = re.escape(user_id.replace("@", "%40").replace(":", "%3A"))
-    return re.compile(
-        rf"https://matrix\.to/#/(?:{re.escape(user_id)}|{encoded})(?![\w.=\-/])",
-        re.IGNORECASE,
-    )
+    pattern = rf"https://matrix\.to/#/(?:{re.escape(user_id)}|{encoded})(?![\w.=\-/])"
+    return re.search(pattern, formatted_body, re.IGNORECASE) is not None
 
 
 def strip_leading_name(body: str, names: Iterable[str]) -> tuple[str, bool]:
@@ -595,7 +594,7 @@ class MatrixTransport:
         user_ids = mentions.get("user_ids", []) if isinstance(mentions, Mapping) else []
         names = (me, me[1:].split(":", 1)[0], room.user_name(me), self._config.assistant.bot_name)
         text, named_at_start = strip_leading_name(body, [n for n in names if n])
-        mentioned = me in user_ids or named_at_start or bool(_pill_pattern(me).search(html))
+        mentioned = me in user_ids or named_at_start or mentions_bot_by_pill(html, me)
         return Question(
             text=text.replace(me, "").strip(),
             transport="matrix",
