@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import random
@@ -503,8 +504,20 @@ class MatrixTransport:
             self._invites_seen.add(room_id)
             allowed = inviter_allowed(inviter, room_id, self._matrix)
             log.info("invite to %s from %s: %s", room_id, inviter, "join" if allowed else "reject")
-            tasks.append(asyncio.create_task(self._answer_invite(client, room_id, allowed)))
+            task = asyncio.create_task(self._answer_invite(client, room_id, allowed))
+            self._track(f"invite {room_id}", task)
+            # Once answered, a later invite to the same room (after a kick, say) is judged anew.
+            task.add_done_callback(functools.partial(self._forget_invite, room_id))
+            tasks.append(task)
         return tasks
+
+    def _forget_invite(self, room_id: str, _task: asyncio.Task[Any]) -> None:
+        self._invites_seen.discard(room_id)
+
+    def _track(self, key: str, task: asyncio.Task[Any]) -> None:
+        """Remember a task until it is done, so shutdown can finish or cancel it."""
+        self._in_flight[key] = task
+        task.add_done_callback(lambda _task: self._in_flight.pop(key, None))
 
     async def _answer_invite(self, client: AsyncClient, room_id: str, join: bool) -> None:
         backoff = Backoff()
@@ -574,8 +587,7 @@ class MatrixTransport:
             reply = _flood_reply()
         content_out = reply_content(reply, event_id, event.sender, thread_root)
         task = asyncio.create_task(self._deliver(client, room.room_id, event_id, content_out))
-        self._in_flight[event_id] = task
-        task.add_done_callback(lambda _task: self._in_flight.pop(event_id, None))
+        self._track(event_id, task)
         return task
 
     def _question(
