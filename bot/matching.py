@@ -32,6 +32,7 @@ from bot.text import (
     Vocabulary,
     Word,
     analyze,
+    common_words,
     fold,
     normalize,
     tokenize,
@@ -40,18 +41,23 @@ from bot.text import (
 GENERAL_PARTNER = "algemeen"
 MIN_CANDIDATES = 3
 
-# Questions about things the infographic never covers: costs, dates and times, durations,
-# counts, phone numbers, the weather. Folded surface forms, matched before lemmatisation.
-# They lower confidence rather than forbid an answer.
-_UNANSWERABLE_CUES = (
-    re.compile(
-        r"\b(kost|kosten|kostte|prijs|prijzen|tarief|euro|betalen|betaal|subsidie"
-        r"|hoe laat|morgen|vandaag|gisteren|overmorgen|volgende week|vorige week|deadline"
-        r"|hoe lang|hoeveel|aantal"
-        r"|telefoonnummer|telnr|tel nr|bellen|06[- ]?\d|adres van|postcode"
-        r"|weer|regen|droog|temperatuur|salaris|cao|vakantie|rooster)\b"
-    ),
+# Questions about things the infographic never covers: costs, dates and times, phone
+# numbers, the weather, pay. Folded surface forms, matched before lemmatisation. They lower
+# confidence rather than forbid an answer; the weak ones also occur in answerable questions
+# ("hoeveel OSINT-niveaus zijn er?").
+_STRONG_CUES = re.compile(
+    r"\b(kost|kosten|kostte|prijs|prijzen|tarief|euro|betalen|betaal|subsidie|salaris|cao"
+    r"|hoe laat|morgen|vandaag|gisteren|overmorgen|volgende week|vorige week|deadline"
+    r"|telefoonnummer|telnr|tel nr|bellen|06 ?\d+|postcode"
+    r"|weer|regen|droog|temperatuur|vakantie|rooster)\b"
 )
+_WEAK_CUES = re.compile(
+    r"\b(hoe lang|hoeveel|aantal|volgende|eerstvolgende|wanneer is|wanneer begint|agenda"
+    r"|wie is de|wie zijn de|adres van)\b"
+)
+STRONG_CUE_FACTOR = 0.3
+WEAK_CUE_FACTOR = 0.6
+NAME_FACTOR = 0.4
 # A capitalised word that is not the first word and that the knowledge does not know is
 # most likely a person's or a street's name: questions about individuals are never answered.
 _NAME_RE = re.compile(r"(?<=[\w,;:] )([A-Z][a-z\u00c0-\u024f]{2,})")
@@ -70,8 +76,9 @@ class Analysis:
 
     tokens: tuple[str, ...]
     partners: frozenset[str]
+    asking_partner: str | None  # "ik ben boa, ...": the partner the asker belongs to
     known_share: float  # share of the question's weight that the knowledge knows
-    unanswerable_cue: bool
+    unanswerable_cue: float  # factor for cues of unanswerable questions (1.0: none)
     names: int
 
 
@@ -82,6 +89,10 @@ class Matcher:
         self.entries = knowledge.entries
         self.synonyms = SynonymTable.build(knowledge.synonyms)
         self._partner_phrases = self._build_partner_phrases()
+        self._self_patterns = self._build_self_patterns()
+        self._partner_words = {
+            token for phrases in self._partner_phrases.values() for p in phrases for token in p
+        }
 
         texts_tokens: list[tuple[int, list[str]]] = []
         bags: list[set[str]] = []
@@ -124,14 +135,17 @@ class Matcher:
             token: math.log(1.0 + entry_count / count)
             for token, count in document_frequency.items()
         }
-        # An unknown word weighs as much as a word found in a single entry.
+        # An unknown word weighs as much as a word found in a single entry, unless it is one
+        # of the most common Dutch words: those say little about what is asked.
         self._unknown_idf = math.log(1.0 + entry_count)
+        self._common_unknown_weight = 1.0
+        self._common_words = common_words()
 
         self._texts: list[_Text] = []
         self._text_postings: dict[str, list[int]] = defaultdict(list)
         for entry_index, tokens in texts_tokens:
             expanded = self._expand(tokens, split_cache)
-            weights = {token: self._idf.get(token, self._unknown_idf) for token in expanded}
+            weights = {token: self._weight(token) for token in expanded}
             norm = math.sqrt(sum(weight * weight for weight in weights.values())) or 1.0
             text_index = len(self._texts)
             self._texts.append(_Text(entry_index, weights, norm))
@@ -142,6 +156,12 @@ class Matcher:
             for token in bag:
                 self._bag_postings[token].append(entry_index)
         self._entries_by_partner_topic = {(e.partner, e.topic): e for e in self.entries}
+
+    def _weight(self, token: str) -> float:
+        known = self._idf.get(token)
+        if known is not None:
+            return known
+        return self._common_unknown_weight if token in self._common_words else self._unknown_idf
 
     # --- normalisation ---------------------------------------------------------------------
 
@@ -162,6 +182,21 @@ class Matcher:
             forms = {tuple(self._normalize(alias)) for alias in (*partner.aliases, partner.name)}
             phrases[partner.id] = sorted((form for form in forms if form), key=len, reverse=True)
         return phrases
+
+    def _build_self_patterns(self) -> dict[str, re.Pattern[str]]:
+        """'ik ben jongerenwerker, ...', 'als boa ...', 'mentor hier': who is asking."""
+        patterns: dict[str, re.Pattern[str]] = {}
+        for partner in self.knowledge.partners:
+            if partner.id == GENERAL_PARTNER:
+                continue
+            forms = sorted({" ".join(tokenize(a)) for a in partner.aliases}, key=len, reverse=True)
+            alias = "|".join(re.escape(form) for form in forms if form)
+            if alias:
+                patterns[partner.id] = re.compile(
+                    rf"\b(?:ik ben|wij zijn|we zijn|als)(?: een| de)? (?:{alias})\b"
+                    rf"|\b(?:{alias}) hier\b"
+                )
+        return patterns
 
     def query_words(self, text: str) -> list[tuple[Word, tuple[str, ...]]]:
         """Each content word of the question with what it means in the knowledge's words."""
@@ -187,19 +222,30 @@ class Matcher:
         capped = text[:MAX_MATCH_CHARS]
         words = self.query_words(capped)
         tokens = [token for _, resolved in words for token in resolved]
-        weights = {token: self._idf.get(token, self._unknown_idf) for token in tokens}
+        weights = {token: self._weight(token) for token in tokens}
         total = sum(weights.values())
         known = sum(weight for token, weight in weights.items() if token in self._idf)
-        cue = any(pattern.search(" ".join(tokenize(capped))) for pattern in _UNANSWERABLE_CUES)
+        surface = " ".join(tokenize(capped))
+        cue = 1.0
+        if _STRONG_CUES.search(surface):
+            cue *= STRONG_CUE_FACTOR
+        if _WEAK_CUES.search(surface):
+            cue *= WEAK_CUE_FACTOR
         capitalised = {fold(name) for name in _NAME_RE.findall(capped)}
         names = sum(
             1
             for word, resolved in words
             if word.surface in capitalised and not any(token in self._idf for token in resolved)
         )
+        asking = frozenset(
+            partner_id
+            for partner_id, pattern in self._self_patterns.items()
+            if pattern.search(surface)
+        )
         return Analysis(
             tokens=tuple(tokens),
             partners=self.detect_partners(tokens),
+            asking_partner=next(iter(asking)) if len(asking) == 1 else None,
             known_share=known / total if total else 0.0,
             unanswerable_cue=cue,
             names=names,
@@ -209,20 +255,32 @@ class Matcher:
 
     def rank(self, text: str) -> tuple[Analysis, list[Match]]:
         """Every entry with a score of 0-100, best first, plus the question's analysis."""
+        analysis, ranked, _ = self._score(text)
+        return analysis, ranked
+
+    def _score(self, text: str) -> tuple[Analysis, list[Match], dict[str, float]]:
+        """Ranked matches, and per entry id the share of the question's topic words it covers."""
         analysis = self.analyse(text)
-        weights = {token: self._idf.get(token, self._unknown_idf) for token in analysis.tokens}
+        weights = {token: self._weight(token) for token in analysis.tokens}
         if not weights:
-            return analysis, [Match(entry, 0.0) for entry in self.entries]
+            return analysis, [Match(entry, 0.0) for entry in self.entries], {}
         query_norm = math.sqrt(sum(weight * weight for weight in weights.values()))
         total_weight = sum(weights.values())
+        # Words naming a partner say who, not what: coverage of the topic leaves them out.
+        partner_words = self._partner_words & set(weights)
+        topic_weight = sum(w for t, w in weights.items() if t not in partner_words)
 
         dot: dict[int, float] = defaultdict(float)
         covered: dict[int, float] = defaultdict(float)
+        topic_covered: dict[int, float] = defaultdict(float)
         for token, weight in weights.items():
             for text_index in self._text_postings.get(token, ()):
                 dot[text_index] += weight * weight
+            is_topic = token not in partner_words
             for entry_index in self._bag_postings.get(token, ()):
                 covered[entry_index] += weight
+                if is_topic:
+                    topic_covered[entry_index] += weight
 
         phrasing: dict[int, float] = defaultdict(float)
         for text_index, value in dot.items():
@@ -231,20 +289,35 @@ class Matcher:
             if cosine > phrasing[text_info.entry_index]:
                 phrasing[text_info.entry_index] = cosine
 
-        partners = analysis.partners
-        comparison = GENERAL_PARTNER in partners or len(partners - {GENERAL_PARTNER}) >= 2
         scores: list[Match] = []
+        coverage: dict[str, float] = {}
         for entry_index, entry in enumerate(self.entries):
             base = 0.6 * phrasing.get(entry_index, 0.0) + 0.4 * (
                 covered.get(entry_index, 0.0) / total_weight
             )
-            base += self._partner_adjustment(entry, partners, comparison)
+            base += self._partner_adjustment(entry, analysis)
             scores.append(Match(entry, round(max(0.0, min(1.0, base)) * 100.0, 2)))
+            # A question of partner words only ("wat doet een jongerenwerker?") asks about the
+            # partner itself: nothing is left unexplained.
+            coverage[entry.id] = (
+                topic_covered.get(entry_index, 0.0) / topic_weight if topic_weight else 1.0
+            )
         scores.sort(key=lambda match: (-match.score, match.entry.id))
-        return analysis, scores
+        return analysis, scores, coverage
 
     @staticmethod
-    def _partner_adjustment(entry: Entry, partners: frozenset[str], comparison: bool) -> float:
+    def _partner_adjustment(entry: Entry, analysis: Analysis) -> float:
+        partners = analysis.partners
+        asking = analysis.asking_partner
+        if asking is not None:
+            # "ik ben jongerenwerker, moet ik dit met de politie delen?": about the asker's
+            # own partner; the other partners named are who it concerns.
+            if entry.partner == asking:
+                return 0.10
+            if entry.partner == GENERAL_PARTNER:
+                return -0.04
+            return 0.0 if entry.partner in partners else -0.15
+        comparison = GENERAL_PARTNER in partners or len(partners - {GENERAL_PARTNER}) >= 2
         if entry.partner == GENERAL_PARTNER:
             # A comparison entry answers questions about several partners, or about none
             # in particular when several partners' entries say the same.
@@ -258,13 +331,13 @@ class Matcher:
     # --- decision --------------------------------------------------------------------------
 
     def decide(self, text: str) -> Decision:
-        analysis, ranked = self.rank(text)
+        analysis, ranked, coverage = self._score(text)
         top = ranked[: max(MIN_CANDIDATES, 5)]
-        confidence = self.confidence(analysis, ranked)
-        config = self.config
         best = top[0] if top else None
         if best is None or not analysis.tokens:
             return Decision("fallback", tuple(top))
+        confidence = self.confidence(analysis, best, coverage.get(best.entry.id, 0.0))
+        config = self.config
         second = top[1].score if len(top) > 1 else 0.0
         if confidence >= config.answer_threshold and best.score - second >= config.clarify_margin:
             return Decision("answer", tuple(top), confidence=confidence)
@@ -274,16 +347,17 @@ class Matcher:
             return Decision("clarify", tuple(top), options=options, confidence=confidence)
         return Decision("fallback", tuple(top), confidence=confidence)
 
-    def confidence(self, analysis: Analysis, ranked: Sequence[Match]) -> float:
-        """The best score, lowered when the question is mostly unknown or out of scope."""
-        if not ranked:
-            return 0.0
-        value = ranked[0].score * (0.4 + 0.6 * analysis.known_share)
-        if analysis.unanswerable_cue:
-            value *= 0.7
+    def confidence(self, analysis: Analysis, best: Match, topic_coverage: float) -> float:
+        """The best score, lowered when the best entry explains little of what is asked.
+
+        A question that reuses the knowledge's words ("wie is de wijkagent van Overvecht")
+        can score well; what the best entry leaves unexplained, and cues for things the
+        infographic never answers, tell it apart.
+        """
+        value = best.score * (0.3 + 0.7 * topic_coverage) * analysis.unanswerable_cue
         if analysis.names:
-            value *= 0.6
-        return value
+            value *= NAME_FACTOR
+        return round(value, 2)
 
     def entry_for(self, partner: str, topic: str) -> Entry | None:
         return self._entries_by_partner_topic.get((partner, topic))

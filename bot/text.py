@@ -15,8 +15,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 # Matching looks at this many characters at most, so the cost of a question cannot grow
 # with its length (a pasted 100k-character message costs the same as a long question).
@@ -40,12 +42,27 @@ STOP_WORDS = frozenset(
     ons onze mijn me mij men jullie zich zelf
     wat hoe welk welke wie waarom wanneer waar waarvoor waarmee
     ook nog al maar dan dus eigenlijk even toch nou gewoon precies echt heel erg zo
-    iets iemand wel eens hoor hè he hoi hallo hey hi dag goedemorgen goedemiddag
+    iets iemand eens hoor hè he hoi hallo hey hi dag goedemorgen goedemiddag
     graag alsjeblieft aub pls please svp bedankt dank dankjewel thanks
     the a an of to is are was be in on for and or what how which who why do does can
     it this that with about me my i you your we our they their there
     """.split()
 )
+
+
+# Framing that says where the answer should come from, not what is asked.
+_FRAMING = re.compile(
+    r"\b(?:volgens|in|uit|van) (?:de|deze|die|dit) (?:infographic|infographics|plaat|overzicht)\b"
+    r"|\b(?:according to|in) (?:the|this) infographic\b"
+)
+_COMMON_WORDS = Path(__file__).resolve().parent / "data" / "common_words_nl.txt"
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """The most frequent Dutch words (see scripts/build_common_words.py)."""
+    lines = _COMMON_WORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
 def fold(text: str) -> str:
@@ -58,6 +75,7 @@ def tokenize(text: str) -> list[str]:
     """Folded tokens of at most MAX_MATCH_CHARS characters of text."""
     folded = fold(text[:MAX_MATCH_CHARS])
     folded = _SINGLE_LETTER_HYPHEN.sub(r"\1", folded)
+    folded = _FRAMING.sub(" ", folded)
     return [token for token in _TOKEN_RE.findall(folded) if len(token) > 1 or token.isdigit()]
 
 
@@ -157,12 +175,10 @@ class Vocabulary:
         self,
         words: Iterable[str],
         surfaces: Mapping[str, str] | None = None,
-        fuzzy_cutoff: float = 84.0,
     ) -> None:
         self.words = frozenset(word for word in words if word)
         # Surface forms seen in the knowledge, with their lemma ("bronnen" → "bron").
         self.surfaces = {s: w for s, w in (surfaces or {}).items() if w in self.words}
-        self.fuzzy_cutoff = fuzzy_cutoff
         # Typo correction only compares words of similar length: fast at 10k entries.
         self._by_length: dict[int, list[str]] = {}
         for word in self.words | set(self.surfaces):
@@ -177,7 +193,14 @@ class Vocabulary:
         """The vocabulary lemma for a word or surface form, if any."""
         if word in self.words:
             return word
-        return self.surfaces.get(word)
+        found = self.surfaces.get(word)
+        if found is None and len(word) > 4:
+            # Plurals the lemmatiser does not know ("nepaccounts", "jeugdboas"), guarded by
+            # the vocabulary so that no other word is changed.
+            for ending in ("s", "en", "n"):
+                if word.endswith(ending) and word[: -len(ending)] in self.words:
+                    return word[: -len(ending)]
+        return found
 
     def split_compound(self, word: str, depth: int = 2) -> tuple[str, ...] | None:
         """Known parts of a compound ('jeugdhandhaver' → ('jeugd', 'handhaver')), or None."""
@@ -204,15 +227,19 @@ class Vocabulary:
         return best
 
     def correct(self, word: str) -> str | None:
-        """The known word closest to a misspelt one, or None when nothing is close enough."""
+        """The known word closest to a misspelt one, or None when nothing is close enough.
+
+        One edit (a letter added, dropped, changed or two swapped) for words up to seven
+        letters, two for longer ones: "stopen" → "stoppen", "hybrdie" → "hybride", but
+        "utrecht" stays itself rather than becoming "terecht".
+        """
         if len(word) < 4 or not word.isalpha():
             return None
+        max_edits = 1 if len(word) < 8 else 2
         candidates: list[str] = []
-        for length in range(len(word) - 2, len(word) + 3):
+        for length in range(len(word) - max_edits, len(word) + max_edits + 1):
             candidates.extend(self._by_length.get(length, ()))
-        # Short words need a stricter cutoff: one edit in four letters is a different word.
-        cutoff = self.fuzzy_cutoff if len(word) >= 6 else max(self.fuzzy_cutoff, 88.0)
-        found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_edits)
         return self.known(found[0]) if found else None
 
     def resolve(self, word: Word) -> tuple[str, ...]:

@@ -1,0 +1,76 @@
+"""Dutch normalisation: folding, tokens, synonyms, lemmas, compounds and typos."""
+
+from bot.text import (
+    MAX_MATCH_CHARS,
+    SynonymTable,
+    Vocabulary,
+    Word,
+    analyze,
+    fold,
+    lemma,
+    normalize,
+    tokenize,
+)
+
+
+def test_fold_removes_case_and_diacritics() -> None:
+    assert fold("Beïnvloeding en Zorgcoördinator") == "beinvloeding en zorgcoordinator"
+
+
+def test_tokenize_keeps_emails_t_and_h_and_levels() -> None:
+    tokens = tokenize("Mail straatwaarden@riec-mn.nl over T&H en OGG2-OGG3!")
+    assert "straatwaarden@riec-mn.nl" in tokens
+    assert "t&h" in tokens
+    assert tokens[-2:] == ["ogg2", "ogg3"]
+
+
+def test_tokenize_joins_single_letter_hyphen_words() -> None:
+    assert tokenize("Wat is het e-mailadres?") == ["wat", "is", "het", "emailadres"]
+
+
+def test_tokenize_caps_the_text_that_is_matched() -> None:
+    assert len(tokenize("woord " * 10_000)) <= MAX_MATCH_CHARS // 5 + 1
+
+
+def test_lemma_maps_plurals_and_verb_forms() -> None:
+    assert lemma("opleidingen") == "opleiding"
+    assert lemma("bronnen") == "bron"
+    assert lemma("gemeente") == "gemeente"  # a stemmer would make this "meen"
+
+
+def test_stop_words_keep_modal_and_negation_words() -> None:
+    words = normalize("Mag de boa dat niet?")
+    assert "mogen" in words
+    assert "niet" in words
+    assert "de" not in words
+
+
+def test_synonyms_replace_phrases_and_lemmatised_variants() -> None:
+    table = SynonymTable.build([("instagram", ["insta", "ig"]), ("training", ["cursus"])])
+    assert normalize("kijken op insta", table) == ["kijken", "instagram"]
+    # "cursussen" is only a variant after lemmatisation
+    assert normalize("cursussen", table) == ["training"]
+
+
+def test_analyze_keeps_surface_form_beside_lemma() -> None:
+    assert analyze("opleidingen") == [Word("opleidingen", "opleiding")]
+
+
+def test_vocabulary_splits_compounds_into_known_parts() -> None:
+    vocabulary = Vocabulary({"jeugd", "handhaver", "veiligheid", "plan", "school"})
+    assert vocabulary.split_compound("jeugdhandhaver") == ("jeugd", "handhaver")
+    assert vocabulary.split_compound("schoolveiligheidsplan") == ("school", "veiligheid", "plan")
+    assert vocabulary.split_compound("kanaalstraat") is None
+
+
+def test_vocabulary_corrects_typos_but_not_different_words() -> None:
+    vocabulary = Vocabulary({"dossieropbouw", "leefwereld", "kennis", "door"})
+    assert vocabulary.correct("dossieropbuw") == "dossieropbouw"
+    assert vocabulary.correct("leefwerld") == "leefwereld"
+    assert vocabulary.correct("droog") is None  # one letter off "door" but another word
+
+
+def test_vocabulary_resolves_surface_typos_to_lemmas() -> None:
+    vocabulary = Vocabulary({"stoppen", "afwachten"}, surfaces={"stop": "stoppen"})
+    assert vocabulary.resolve(Word("stopen", "stoop")) == ("stoppen",)
+    assert vocabulary.resolve(Word("jayden", "jayden")) == ("jayden",)
