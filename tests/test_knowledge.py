@@ -1,0 +1,399 @@
+"""Loading and validating knowledge folders: the shipped one, and broken copies of a small one.
+
+Every broken variant is a copy of ``tests/fixtures/knowledge`` with one visible edit, so each
+test shows exactly what breaks. Expected line numbers are looked up in the edited file, never
+hard-coded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import (
+    MIN_ALTERNATES,
+    SHIPPED_KNOWLEDGE,
+    KnowledgeBase,
+    KnowledgeError,
+    Problem,
+    load_knowledge,
+)
+
+FIXTURE = Path(__file__).parent / "fixtures" / "knowledge"
+
+
+def copy_fixture(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace exactly one occurrence of ``old``; fail loudly if the fixture changed."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} should occur once in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def line_of(path: Path, marker: str, occurrence: int = 1) -> int:
+    """1-based line number of the n-th line that contains ``marker``."""
+    hits = [n for n, line in enumerate(path.read_text("utf-8").splitlines(), 1) if marker in line]
+    assert len(hits) >= occurrence, f"{marker!r} not found {occurrence}x in {path}"
+    return hits[occurrence - 1]
+
+
+def problems_of(folder: Path) -> list[Problem]:
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(folder)
+    assert caught.value.problems, "a KnowledgeError always lists its problems"
+    return caught.value.problems
+
+
+# --- the shipped knowledge -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped() -> KnowledgeBase:
+    return load_knowledge()
+
+
+def test_shipped_knowledge_loads_and_is_consistent(shipped: KnowledgeBase) -> None:
+    assert shipped.path == str(SHIPPED_KNOWLEDGE)
+    assert len(shipped.entries) >= 20
+    partner_ids = {partner.id for partner in shipped.partners}
+    assert {"politie", "handhaving", "gemeente", "jongerenwerk", "scholen", "algemeen"} <= (
+        partner_ids
+    )
+    assert len(shipped.contacts) >= 2
+    ids = [entry.id for entry in shipped.entries]
+    assert len(ids) == len(set(ids))
+    for entry in shipped.entries:
+        assert entry.partner in partner_ids
+        assert entry.topic in shipped.topics
+        assert len(entry.alternates) >= MIN_ALTERNATES
+        assert entry.answer.strip() and entry.source.strip() and entry.keywords
+        assert entry.file.startswith("knowledge/entries/") and entry.line >= 1
+        assert shipped.entry(entry.id) is entry
+    for partner in shipped.partners:
+        assert shipped.partner(partner.id) is partner
+
+
+def test_entry_line_points_at_its_id(shipped: KnowledgeBase) -> None:
+    for entry in shipped.entries:
+        line = (
+            (SHIPPED_KNOWLEDGE.parent / entry.file).read_text("utf-8").splitlines()[entry.line - 1]
+        )
+        assert f"id: {entry.id}" in line
+
+
+def test_shipped_version_is_a_stable_content_hash(shipped: KnowledgeBase) -> None:
+    assert len(shipped.version) == 12
+    int(shipped.version, 16)
+    assert load_knowledge().version == shipped.version
+
+
+def test_version_changes_when_any_file_changes(tmp_path: Path) -> None:
+    folder = copy_fixture(tmp_path)
+    before = load_knowledge(folder).version
+    edit(folder / "entries" / "algemeen.yaml", "Mail een van", "Mail gerust een van")
+    assert load_knowledge(folder).version != before
+
+
+def test_knowledge_base_is_immutable(shipped: KnowledgeBase) -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        shipped.version = "x"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        shipped.entries[0].answer = "x"  # type: ignore[misc]
+    assert isinstance(shipped.entries, tuple)
+
+
+def test_fixture_loads(tmp_path: Path) -> None:
+    knowledge = load_knowledge(FIXTURE)
+    assert {entry.id for entry in knowledge.entries} == {
+        "politie-online",
+        "politie-opleidingen",
+        "handhaving-online",
+        "algemeen-contact",
+    }
+    assert dict(knowledge.synonyms)["instagram"] == ("insta", "ig")
+
+
+def test_contacts_for_an_entry(tmp_path: Path) -> None:
+    knowledge = load_knowledge(FIXTURE)
+    every = knowledge.contacts
+    assert [c.id for c in knowledge.contacts_for(knowledge.entry("politie-opleidingen"))] == [
+        "tweede"
+    ]
+    assert knowledge.contacts_for(knowledge.entry("politie-online")) == every  # none listed
+    assert knowledge.contacts_for(None) == every
+
+
+def test_not_a_folder_is_a_knowledge_error(tmp_path: Path) -> None:
+    (problem,) = problems_of(tmp_path / "missing")
+    assert "not a folder" in problem.message
+
+
+# --- one class of mistake at a time --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Breakage:
+    """One edit to the fixture, and the problem it must cause."""
+
+    file: str  # relative to the knowledge folder
+    old: str
+    new: str
+    message: str  # a fragment of the problem message
+    entry: str | None  # the entry (or partner, synonym term) the problem names
+    marker: str | None  # text on the line the problem must point at (None: not checked)
+    occurrence: int = 1
+
+
+POLITIE = "entries/politie.yaml"
+HANDHAVING = "entries/handhaving.yaml"
+HANDHAVING_ALTERNATES = (
+    "mag een boa op instagram kijken",
+    "mag handhaving een nepaccount maken",
+    "wat mag een handhaver op social media",
+    "boa online toezicht",
+    "mag een boa in een groepsapp meekijken",
+)
+
+BREAKAGES = {
+    "yaml syntax": Breakage(
+        POLITIE,
+        'question: "Wat mag de politie online?"',
+        "question: Wat mag: de politie online?",
+        "YAML syntax",
+        None,
+        "question: Wat mag: de politie",
+    ),
+    "unknown field": Breakage(
+        POLITIE,
+        '    source: "Politie > Online"\n',
+        '    source: "Politie > Online"\n    answr: "typo"\n',
+        "unknown field 'answr'",
+        "politie-online",
+        "answr:",
+    ),
+    "missing field": Breakage(
+        HANDHAVING,
+        '    source: "Handhaving > Online"\n',
+        "",
+        "missing field 'source'",
+        "handhaving-online",
+        "id: handhaving-online",
+    ),
+    "alternates as a string": Breakage(
+        HANDHAVING,
+        "    alternates:\n" + "".join(f'      - "{text}"\n' for text in HANDHAVING_ALTERNATES),
+        '    alternates: "mag een boa op instagram kijken"\n',
+        "'alternates' must be a list",
+        "handhaving-online",
+        'alternates: "mag een boa',
+    ),
+    "answer as a list": Breakage(
+        HANDHAVING,
+        '    answer: "Een boa kijkt alleen in openbare bronnen, binnen het eigen domein."',
+        "    answer: [een, twee]",
+        "'answer' must be text",
+        "handhaving-online",
+        "answer: [een, twee]",
+    ),
+    "unknown partner": Breakage(
+        HANDHAVING,
+        "    partner: handhaving",
+        "    partner: brandweer",
+        "unknown partner 'brandweer'",
+        "handhaving-online",
+        "partner: brandweer",
+    ),
+    "unknown topic": Breakage(
+        HANDHAVING,
+        "    topic: online",
+        "    topic: kookles",
+        "unknown topic 'kookles'",
+        "handhaving-online",
+        "topic: kookles",
+    ),
+    # Entry files load in name order: the later file (politie.yaml) gets the report.
+    "duplicate id across files": Breakage(
+        POLITIE,
+        "  - id: politie-opleidingen",
+        "  - id: handhaving-online",
+        "duplicate id; first defined at knowledge/entries/handhaving.yaml",
+        "handhaving-online",
+        "id: handhaving-online",
+    ),
+    "same alternate on two entries": Breakage(
+        POLITIE,
+        '      - "politie online regels"',
+        # Differs only in case and punctuation from an alternate of handhaving-online.
+        '      - "Mag een BOA op Instagram kijken?"',
+        "is also on entry 'handhaving-online'",
+        "politie-online",
+        "id: politie-online",
+    ),
+    "empty answer": Breakage(
+        HANDHAVING,
+        '    answer: "Een boa kijkt alleen in openbare bronnen, binnen het eigen domein."',
+        '    answer: "   "',
+        "'answer' is empty",
+        "handhaving-online",
+        'answer: "   "',
+    ),
+    "contact not defined": Breakage(
+        POLITIE,
+        "    contacts: [tweede]",
+        "    contacts: [tweede, derde]",
+        "contact 'derde' is not defined",
+        "politie-opleidingen",
+        "contacts: [tweede, derde]",
+    ),
+    "too few alternates": Breakage(
+        HANDHAVING,
+        '      - "boa online toezicht"\n',
+        "",
+        f"needs at least {MIN_ALTERNATES} items, has {MIN_ALTERNATES - 1}",
+        "handhaving-online",
+        # The problem points at the list, which starts with its first item.
+        HANDHAVING_ALTERNATES[0],
+    ),
+    "duplicate yaml key": Breakage(
+        HANDHAVING,
+        "    topic: online\n",
+        "    topic: online\n    topic: rol\n",
+        "field 'topic' appears twice",
+        "handhaving-online",
+        "topic: rol",
+    ),
+    "partner in the wrong file": Breakage(
+        HANDHAVING,
+        "    partner: handhaving",
+        "    partner: politie",
+        "does not belong in handhaving.yaml",
+        "handhaving-online",
+        "partner: politie",
+    ),
+    "alias on two partners": Breakage(
+        "partners.yaml",
+        "aliases: [handhaving, boa, handhaver]",
+        "aliases: [handhaving, boa, handhaver, Agent]",
+        "alias 'Agent' is also an alias of partner 'politie'",
+        "handhaving",
+        "Agent]",
+    ),
+    "synonym variant in two groups": Breakage(
+        "synonyms.yaml",
+        "variants: [nepaccount, fake account]",
+        "variants: [nepaccount, fake account, Insta]",
+        "variant 'Insta' is also a variant of 'instagram'",
+        "anoniem account",
+        "Insta]",
+    ),
+    "invalid e-mail": Breakage(
+        "contacts.yaml",
+        "email: tweede@example.org",
+        "email: tweede-at-example",
+        "is not an e-mail address",
+        "tweede",
+        "tweede-at-example",
+    ),
+}
+
+
+def _apply(folder: Path, breakage: Breakage) -> None:
+    edit(folder / breakage.file, breakage.old, breakage.new)
+
+
+def _find(problems: list[Problem], breakage: Breakage) -> Problem:
+    found = [p for p in problems if breakage.message in p.message]
+    assert found, f"no problem mentions {breakage.message!r}; got: {[str(p) for p in problems]}"
+    return found[0]
+
+
+@pytest.mark.parametrize("name", list(BREAKAGES))
+def test_each_mistake_is_reported_with_file_line_and_entry(tmp_path: Path, name: str) -> None:
+    breakage = BREAKAGES[name]
+    folder = copy_fixture(tmp_path)
+    _apply(folder, breakage)
+    problem = _find(problems_of(folder), breakage)
+    assert problem.file == f"knowledge/{breakage.file}"
+    assert problem.entry == breakage.entry
+    if breakage.marker is not None:
+        assert problem.line == line_of(folder / breakage.file, breakage.marker, breakage.occurrence)
+    # The printable form is what `partnerbot check` shows: file:line [entry]: message.
+    rendered = str(problem)
+    assert rendered.startswith(f"{problem.file}:{problem.line}")
+    if problem.entry:
+        assert f"[{problem.entry}]" in rendered
+    assert problem.message in rendered
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    """Mistakes in different files and entries: one KnowledgeError names all of them."""
+    chosen = [
+        "unknown field",  # politie.yaml
+        "contact not defined",  # politie.yaml, another entry
+        "unknown topic",  # handhaving.yaml
+        "alias on two partners",  # partners.yaml
+        "synonym variant in two groups",  # synonyms.yaml
+        "invalid e-mail",  # contacts.yaml
+    ]
+    folder = copy_fixture(tmp_path)
+    for name in chosen:
+        _apply(folder, BREAKAGES[name])
+    problems = problems_of(folder)
+    assert len(problems) >= len(chosen)
+    for name in chosen:
+        problem = _find(problems, BREAKAGES[name])
+        assert problem.entry == BREAKAGES[name].entry
+    assert len({p.file for p in problems}) >= 4
+
+
+def test_several_mistakes_in_one_entry_are_all_reported(tmp_path: Path) -> None:
+    folder = copy_fixture(tmp_path)
+    for name in ("empty answer", "unknown partner", "too few alternates"):
+        _apply(folder, BREAKAGES[name])
+    problems = [p for p in problems_of(folder) if p.entry == "handhaving-online"]
+    messages = " | ".join(p.message for p in problems)
+    assert "'answer' is empty" in messages
+    assert "unknown partner 'brandweer'" in messages
+    assert "needs at least" in messages
+
+
+def test_a_syntax_error_does_not_hide_mistakes_in_other_files(tmp_path: Path) -> None:
+    folder = copy_fixture(tmp_path)
+    _apply(folder, BREAKAGES["yaml syntax"])
+    _apply(folder, BREAKAGES["unknown topic"])
+    problems = problems_of(folder)
+    files = {p.file for p in problems}
+    assert {"knowledge/entries/politie.yaml", "knowledge/entries/handhaving.yaml"} <= files
+
+
+def test_empty_entry_file_is_a_problem(tmp_path: Path) -> None:
+    folder = copy_fixture(tmp_path)
+    (folder / "entries" / "algemeen.yaml").write_text("", encoding="utf-8")
+    problems = problems_of(folder)
+    assert any(
+        p.file == "knowledge/entries/algemeen.yaml" and "empty" in p.message for p in problems
+    )
+
+
+def test_folder_without_entries_is_a_problem(tmp_path: Path) -> None:
+    folder = copy_fixture(tmp_path)
+    shutil.rmtree(folder / "entries")
+    assert any("no entry files" in p.message for p in problems_of(folder))
+
+
+def test_entry_that_is_not_a_mapping_is_reported(tmp_path: Path) -> None:
+    folder = copy_fixture(tmp_path)
+    path = folder / "entries" / "algemeen.yaml"
+    path.write_text(path.read_text("utf-8") + "  - just a string\n", encoding="utf-8")
+    problem = next(p for p in problems_of(folder) if "mapping" in p.message)
+    assert problem.file == "knowledge/entries/algemeen.yaml"
+    assert problem.line == line_of(path, "just a string")
