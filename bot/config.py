@@ -47,7 +47,7 @@ class SecretRef:
 @dataclass(frozen=True)
 class MatchingConfig:
     # Defaults chosen by measurement on shared/eval/dev.yaml (see bench/eval.py, README).
-    answer_threshold: float = 27.0
+    answer_threshold: float = 31.0
     clarify_threshold: float = 24.0
     clarify_margin: float = 1.0
     max_question_chars: int = 1000

@@ -115,6 +115,19 @@ class Matcher:
             for phrase in phrases:
                 known_words.update(phrase)
         self.vocabulary = Vocabulary(known_words, surfaces)
+        canonical = self.vocabulary.canonical
+        self._partner_phrases = {
+            partner_id: [tuple(canonical.get(token, token) for token in p) for p in phrases]
+            for partner_id, phrases in self._partner_phrases.items()
+        }
+        self._partner_words = {
+            token for phrases in self._partner_phrases.values() for p in phrases for token in p
+        }
+        bags = [{canonical.get(token, token) for token in bag} for bag in bags]
+        texts_tokens = [
+            (index, [canonical.get(token, token) for token in tokens])
+            for index, tokens in texts_tokens
+        ]
 
         # Compounds in the knowledge also count as their parts, so "veiligheidsplan" finds
         # the entry that says "schoolveiligheidsplan".

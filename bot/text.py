@@ -177,6 +177,15 @@ class Vocabulary:
         surfaces: Mapping[str, str] | None = None,
     ) -> None:
         self.words = frozenset(word for word in words if word)
+        # The lemmatiser keeps nouns and verbs apart ("bereik" / "bereiken", "zorg" /
+        # "zorgen"); for matching they are one word. Guarded by the vocabulary: only pairs
+        # that both occur in the knowledge are joined.
+        self.canonical = {
+            word: word[: -len(ending)]
+            for word in self.words
+            for ending in ("en", "n")
+            if word.endswith(ending) and len(word) > 4 and word[: -len(ending)] in self.words
+        }
         # Surface forms seen in the knowledge, with their lemma ("bronnen" → "bron").
         self.surfaces = {s: w for s, w in (surfaces or {}).items() if w in self.words}
         # Typo correction only compares words of similar length: fast at 10k entries.
@@ -192,15 +201,15 @@ class Vocabulary:
     def known(self, word: str) -> str | None:
         """The vocabulary lemma for a word or surface form, if any."""
         if word in self.words:
-            return word
+            return self.canonical.get(word, word)
         found = self.surfaces.get(word)
         if found is None and len(word) > 4:
             # Plurals the lemmatiser does not know ("nepaccounts", "jeugdboas"), guarded by
             # the vocabulary so that no other word is changed.
             for ending in ("s", "en", "n"):
                 if word.endswith(ending) and word[: -len(ending)] in self.words:
-                    return word[: -len(ending)]
-        return found
+                    return self.canonical.get(word[: -len(ending)], word[: -len(ending)])
+        return self.canonical.get(found, found) if found else None
 
     def split_compound(self, word: str, depth: int = 2) -> tuple[str, ...] | None:
         """Known parts of a compound ('jeugdhandhaver' → ('jeugd', 'handhaver')), or None."""
