@@ -1,0 +1,239 @@
+"""Loading the config file: every problem at once with its key path, secrets never shown."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import (
+    Config,
+    ConfigError,
+    MatchingConfig,
+    Secret,
+    SecretRef,
+    load_config,
+    resolve_secret,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str, name: str = "config.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(path: Path, environ: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ or {})
+    assert str(caught.value) == "\n".join(caught.value.problems)
+    return caught.value.problems
+
+
+def one(found: list[str], prefix: str, fragment: str = "") -> str:
+    hits = [p for p in found if p.startswith(prefix) and fragment in p]
+    assert len(hits) == 1, f"expected one problem at {prefix!r} with {fragment!r}: {found}"
+    return hits[0]
+
+
+def test_an_empty_file_gives_the_defaults(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, ""), {}) == Config()
+    assert Config().matching == MatchingConfig()
+
+
+def test_a_full_config_loads_with_secrets_from_env_and_file(tmp_path: Path) -> None:
+    secret_file = write(tmp_path, "file-secret\n", "password.txt")
+    path = write(
+        tmp_path,
+        f"""
+knowledge:
+  path: /srv/knowledge
+matching:
+  answer_threshold: 40
+  clarify_threshold: 30.5
+assistant:
+  command_prefix: "?"
+admins:
+  users: ["@beheer:example.org"]
+web:
+  port: 9000
+matrix:
+  homeserver: https://matrix.example.org
+  user_id: "@partnerwijzer:example.org"
+  password:
+    file: {secret_file}
+  allowed_inviters: [":example.org"]
+teams:
+  webhooks:
+    - name: wijkteam
+      token:
+        env: TEAMS_TOKEN
+""",
+    )
+    config = load_config(path, {"TEAMS_TOKEN": "dG9rZW4="})
+    assert config.knowledge_path == "/srv/knowledge"
+    assert config.matching.answer_threshold == 40.0
+    assert isinstance(config.matching.answer_threshold, float)
+    assert config.assistant.command_prefix == "?"
+    assert config.admins.users == ("@beheer:example.org",)
+    assert config.web.port == 9000
+    assert config.matrix is not None and config.matrix.allowed_inviters == (":example.org",)
+    assert config.teams is not None and config.teams.webhooks[0].name == "wijkteam"
+    password = resolve_secret(config.matrix.password, {})
+    assert password is not None and password.value == "file-secret"
+    token = resolve_secret(config.teams.webhooks[0].token, {"TEAMS_TOKEN": "dG9rZW4="})
+    assert token is not None and token.value == "dG9rZW4="
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.web = config.web  # type: ignore[misc]
+
+
+def test_every_problem_is_reported_at_once_with_its_key_path(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        f"""
+matchng:
+  answer_threshold: 30
+matching:
+  answer_treshold: 30
+  clarify_threshold: "hoog"
+privacy:
+  log_unanswered: "ja"
+web:
+  port: 99999
+logging:
+  level: LOUD
+matrix:
+  homeserver: matrix.example.org
+  access_token:
+    file: {tmp_path / "missing-token.txt"}
+teams:
+  webhooks:
+    - name: wijkteam
+      token:
+        env: TEAMS_WIJKTEAM
+    - name: school
+      token: inline-secret
+""",
+    )
+    found = problems(path)
+    assert "did you mean 'matching'" in one(found, "matchng: unknown key")
+    assert "did you mean 'answer_threshold'" in one(found, "matching.answer_treshold: unknown key")
+    one(found, "matching.clarify_threshold:", "expected a number")
+    one(found, "privacy.log_unanswered:", "expected true or false")
+    one(found, "web.port:", "not a TCP port")
+    one(found, "logging.level:", "LOUD")
+    one(found, "matrix.homeserver:", "http(s) URL")
+    one(found, "matrix.user_id:", "required")
+    one(found, "matrix.access_token.file:", "cannot read")
+    one(found, "teams.webhooks[0].token.env:", "TEAMS_WIJKTEAM is not set")
+    one(found, "teams.webhooks[1].token:", "secrets are never inline")
+    assert len(found) >= 11
+
+
+def test_matrix_without_any_credentials(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "matrix:\n  homeserver: https://m.example.org\n  user_id: '@b:example.org'\n"
+    )
+    one(problems(path), "matrix:", "access_token or password")
+
+
+def test_teams_without_webhooks(tmp_path: Path) -> None:
+    one(problems(write(tmp_path, "teams: {}\n")), "teams.webhooks:", "at least one")
+
+
+def test_an_empty_secret_file_is_a_problem(tmp_path: Path) -> None:
+    empty = write(tmp_path, "\n", "empty.txt")
+    path = write(
+        tmp_path,
+        f"teams:\n  webhooks:\n    - name: a\n      token:\n        file: {empty}\n",
+    )
+    one(problems(path), "teams.webhooks[0].token.file:", "is empty")
+
+
+def test_the_environment_is_injected_not_read_from_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PW_TEST_TOKEN", "in-the-process")
+    path = write(
+        tmp_path, "teams:\n  webhooks:\n    - name: a\n      token:\n        env: PW_TEST_TOKEN\n"
+    )
+    one(problems(path, {}), "teams.webhooks[0].token.env:", "not set")
+    assert load_config(path, {"PW_TEST_TOKEN": "given"}).teams is not None
+
+
+def test_knowledge_path_at_the_top_level_is_pointed_to_knowledge_path(tmp_path: Path) -> None:
+    found = problems(write(tmp_path, "knowledge_path: /x\n"))
+    one(found, "knowledge_path:", "knowledge.path")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("matching: [1, 2\n", "line"),
+        ("- a\n- b\n", "mapping at the top level"),
+        ("web: 8080\n", "expected a mapping"),
+    ],
+)
+def test_malformed_files(tmp_path: Path, text: str, fragment: str) -> None:
+    found = problems(write(tmp_path, text))
+    assert any(fragment in problem for problem in found), found
+
+
+def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path / "nope.yaml")
+    assert "cannot read" in problem
+
+
+def test_loading_has_no_side_effects(tmp_path: Path) -> None:
+    storage = tmp_path / "var" / "bot.sqlite3"
+    load_config(write(tmp_path, f"storage:\n  path: {storage}\n"), {})
+    assert not storage.parent.exists()
+
+
+# --- secrets ----------------------------------------------------------------------------
+
+
+def test_a_secret_never_shows_its_value() -> None:
+    secret = Secret("hunter2-zeer-geheim")
+    for shown in (repr(secret), str(secret), f"{secret}", repr([secret]), repr({"s": secret})):
+        assert "hunter2" not in shown
+    assert secret.value == "hunter2-zeer-geheim"
+
+
+def test_a_config_never_shows_a_secret_value(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "teams:\n  webhooks:\n    - name: a\n      token:\n        env: PW_TOKEN\n"
+    )
+    config = load_config(path, {"PW_TOKEN": "dG9wLXNlY3JldA=="})
+    assert "dG9wLXNlY3JldA==" not in repr(config)
+    assert resolve_secret(SecretRef(), {}) is None
+
+
+# --- partnerbot check --config ----------------------------------------------------------
+
+
+def test_check_with_a_broken_config_exits_1_without_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path, "matchng: {}\nweb:\n  port: nul\n")
+    environ = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert any("matchng: unknown key" in line for line in errors)
+    assert any("web.port:" in line for line in errors)
+    assert all(str(path) in line for line in errors)
+    assert result.stdout == ""  # no "ok" summary when the config is broken
