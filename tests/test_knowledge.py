@@ -397,3 +397,26 @@ def test_entry_that_is_not_a_mapping_is_reported(tmp_path: Path) -> None:
     problem = next(p for p in problems_of(folder) if "mapping" in p.message)
     assert problem.file == "knowledge/entries/algemeen.yaml"
     assert problem.line == line_of(path, "just a string")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: knowledge._report_duplicates is called with line 0 for partners and contacts, "
+    "so a duplicate partner or contact id is reported without a line number",
+)
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        ("contacts.yaml", "  - id: tweede", "  - id: eerste"),
+        ("partners.yaml", "  - id: handhaving", "  - id: politie"),
+    ],
+)
+def test_a_duplicate_partner_or_contact_id_names_its_line(
+    tmp_path: Path, file: str, old: str, new: str
+) -> None:
+    folder = copy_fixture(tmp_path)
+    edit(folder / file, old, new)
+    problem = next(p for p in problems_of(folder) if "duplicate" in p.message)
+    assert problem.file == f"knowledge/{file}"
+    assert problem.entry == new.removeprefix("  - id: ")
+    assert problem.line == line_of(folder / file, new, occurrence=2)
