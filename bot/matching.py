@@ -58,6 +58,8 @@ _WEAK_CUES = re.compile(
 STRONG_CUE_FACTOR = 0.3
 WEAK_CUE_FACTOR = 0.6
 NAME_FACTOR = 0.4
+MIN_EVIDENCE = 1.0
+THIN_EVIDENCE_FACTOR = 0.4
 # A capitalised word that is not the first word and that the knowledge does not know is
 # most likely a person's or a street's name: questions about individuals are never answered.
 _NAME_RE = re.compile(r"(?<=[\w,;:] )([A-Z][a-z\u00c0-\u024f]{2,})")
@@ -68,6 +70,14 @@ class _Text:
     entry_index: int
     weights: dict[str, float]
     norm: float
+
+
+@dataclass(frozen=True)
+class Support:
+    """How much of a question one entry explains."""
+
+    coverage: float  # share of the question's topic weight (partner words left out)
+    evidence: float  # matched words; common words ("allemaal", "info") count a third
 
 
 @dataclass(frozen=True)
@@ -271,8 +281,8 @@ class Matcher:
         analysis, ranked, _ = self._score(text)
         return analysis, ranked
 
-    def _score(self, text: str) -> tuple[Analysis, list[Match], dict[str, float]]:
-        """Ranked matches, and per entry id the share of the question's topic words it covers."""
+    def _score(self, text: str) -> tuple[Analysis, list[Match], dict[str, Support]]:
+        """Ranked matches, and per entry id how much of the question it explains."""
         analysis = self.analyse(text)
         weights = {token: self._weight(token) for token in analysis.tokens}
         if not weights:
@@ -286,14 +296,20 @@ class Matcher:
         dot: dict[int, float] = defaultdict(float)
         covered: dict[int, float] = defaultdict(float)
         topic_covered: dict[int, float] = defaultdict(float)
+        evidence: dict[int, float] = defaultdict(float)
         for token, weight in weights.items():
             for text_index in self._text_postings.get(token, ()):
                 dot[text_index] += weight * weight
             is_topic = token not in partner_words
+            # Evidence: words that say something on their own, i.e. partner words and words
+            # that are not among the most common Dutch words ("allemaal", "info", "top").
+            is_evidence = not is_topic or token not in self._common_words
             for entry_index in self._bag_postings.get(token, ()):
                 covered[entry_index] += weight
                 if is_topic:
                     topic_covered[entry_index] += weight
+                # A common word counts as a third of a word that means something on its own.
+                evidence[entry_index] += 1.0 if is_evidence else 1.0 / 3.0
 
         phrasing: dict[int, float] = defaultdict(float)
         for text_index, value in dot.items():
@@ -303,7 +319,7 @@ class Matcher:
                 phrasing[text_info.entry_index] = cosine
 
         scores: list[Match] = []
-        coverage: dict[str, float] = {}
+        support: dict[str, Support] = {}
         for entry_index, entry in enumerate(self.entries):
             base = 0.6 * phrasing.get(entry_index, 0.0) + 0.4 * (
                 covered.get(entry_index, 0.0) / total_weight
@@ -312,11 +328,14 @@ class Matcher:
             scores.append(Match(entry, round(max(0.0, min(1.0, base)) * 100.0, 2)))
             # A question of partner words only ("wat doet een jongerenwerker?") asks about the
             # partner itself: nothing is left unexplained.
-            coverage[entry.id] = (
-                topic_covered.get(entry_index, 0.0) / topic_weight if topic_weight else 1.0
+            support[entry.id] = Support(
+                coverage=(
+                    topic_covered.get(entry_index, 0.0) / topic_weight if topic_weight else 1.0
+                ),
+                evidence=evidence.get(entry_index, 0.0),
             )
         scores.sort(key=lambda match: (-match.score, match.entry.id))
-        return analysis, scores, coverage
+        return analysis, scores, support
 
     @staticmethod
     def _partner_adjustment(entry: Entry, analysis: Analysis) -> float:
@@ -344,12 +363,12 @@ class Matcher:
     # --- decision --------------------------------------------------------------------------
 
     def decide(self, text: str) -> Decision:
-        analysis, ranked, coverage = self._score(text)
+        analysis, ranked, support = self._score(text)
         top = ranked[: max(MIN_CANDIDATES, 5)]
         best = top[0] if top else None
         if best is None or not analysis.tokens:
             return Decision("fallback", tuple(top))
-        confidence = self.confidence(analysis, best, coverage.get(best.entry.id, 0.0))
+        confidence = self.confidence(analysis, best, support[best.entry.id])
         config = self.config
         second = top[1].score if len(top) > 1 else 0.0
         if confidence >= config.answer_threshold and best.score - second >= config.clarify_margin:
@@ -360,16 +379,19 @@ class Matcher:
             return Decision("clarify", tuple(top), options=options, confidence=confidence)
         return Decision("fallback", tuple(top), confidence=confidence)
 
-    def confidence(self, analysis: Analysis, best: Match, topic_coverage: float) -> float:
+    def confidence(self, analysis: Analysis, best: Match, support: Support) -> float:
         """The best score, lowered when the best entry explains little of what is asked.
 
         A question that reuses the knowledge's words ("wie is de wijkagent van Overvecht")
         can score well; what the best entry leaves unexplained, and cues for things the
         infographic never answers, tell it apart.
         """
-        value = best.score * (0.3 + 0.7 * topic_coverage) * analysis.unanswerable_cue
+        value = best.score * (0.3 + 0.7 * support.coverage) * analysis.unanswerable_cue
         if analysis.names:
             value *= NAME_FACTOR
+        if support.evidence < MIN_EVIDENCE:
+            # Only common words matched ("hoi allemaal", "top info"): too thin to answer.
+            value *= THIN_EVIDENCE_FACTOR
         return round(value, 2)
 
     def entry_for(self, partner: str, topic: str) -> Entry | None:
