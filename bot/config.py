@@ -50,7 +50,6 @@ class MatchingConfig:
     answer_threshold: float = 31.0
     clarify_threshold: float = 24.0
     clarify_margin: float = 1.0
-    max_question_chars: int = 1000
 
 
 @dataclass(frozen=True)

@@ -265,6 +265,7 @@ def _load_partners(root: Path, known: set[str], problems: list[Problem]) -> list
     path = root / "partners.yaml"
     file = _display(path, root)
     partners: list[Partner] = []
+    partner_lines: list[int] = []
     alias_owner: dict[str, str] = {}
     for item in _top_list(_read_yaml(path, root, problems), "partners", file, problems):
         raw_id = item.value.get("id")
@@ -281,6 +282,7 @@ def _load_partners(root: Path, known: set[str], problems: list[Problem]) -> list
             owner = alias_owner.setdefault(fold(alias), partner_id)
             if owner != partner_id:
                 checker.problem(line, f"alias '{alias}' is also an alias of partner '{owner}'")
+        partner_lines.append(item.line)
         partners.append(
             Partner(
                 id=partner_id,
@@ -289,7 +291,11 @@ def _load_partners(root: Path, known: set[str], problems: list[Problem]) -> list
                 role=checker.text("role"),
             )
         )
-    _report_duplicates([(p.id, file, 0) for p in partners], "partner", problems)
+    _report_duplicates(
+        [(p.id, file, line) for p, line in zip(partners, partner_lines, strict=True)],
+        "partner",
+        problems,
+    )
     return partners
 
 
@@ -297,6 +303,7 @@ def _load_contacts(root: Path, problems: list[Problem]) -> list[Contact]:
     path = root / "contacts.yaml"
     file = _display(path, root)
     contacts: list[Contact] = []
+    contact_lines: list[int] = []
     for item in _top_list(_read_yaml(path, root, problems), "contacts", file, problems):
         raw_id = item.value.get("id")
         checker = _Checker(file, item, str(raw_id.value) if raw_id else None, problems)
@@ -305,6 +312,7 @@ def _load_contacts(root: Path, problems: list[Problem]) -> list[Contact]:
         email = checker.text("email")
         if email and not _EMAIL_RE.match(email):
             checker.problem(item.value["email"].line, f"'{email}' is not an e-mail address")
+        contact_lines.append(item.line)
         contacts.append(
             Contact(
                 id=checker.text("id"),
@@ -313,7 +321,11 @@ def _load_contacts(root: Path, problems: list[Problem]) -> list[Contact]:
                 description=checker.text("description", required=False),
             )
         )
-    _report_duplicates([(c.id, file, 0) for c in contacts], "contact", problems)
+    _report_duplicates(
+        [(c.id, file, line) for c, line in zip(contacts, contact_lines, strict=True)],
+        "contact",
+        problems,
+    )
     return contacts
 
 

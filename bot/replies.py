@@ -68,7 +68,8 @@ def escape_markdown(text: str) -> str:
 
 def quote_user_text(text: str) -> str:
     """A short, single-line excerpt of what the user wrote, safe for plain text."""
-    one_line = " ".join("".join(ch for ch in text if ch.isprintable()).split())
+    # Whitespace first (a line break separates words), then drop what cannot be shown.
+    one_line = "".join(ch for ch in " ".join(text.split()) if ch.isprintable())
     if len(one_line) > MAX_QUOTE_CHARS:
         one_line = one_line[: MAX_QUOTE_CHARS - 1].rstrip() + "…"
     return one_line

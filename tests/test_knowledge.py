@@ -399,11 +399,6 @@ def test_entry_that_is_not_a_mapping_is_reported(tmp_path: Path) -> None:
     assert problem.line == line_of(path, "just a string")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: knowledge._report_duplicates is called with line 0 for partners and contacts, "
-    "so a duplicate partner or contact id is reported without a line number",
-)
 @pytest.mark.parametrize(
     ("file", "old", "new"),
     [

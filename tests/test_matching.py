@@ -202,17 +202,6 @@ def test_text_beyond_the_cap_is_ignored(matcher: Matcher) -> None:
     assert matcher.decide(padding + " mag een boa op instagram kijken").kind == "fallback"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: MatchingConfig.max_question_chars is never read; matching always caps at "
-    "bot.text.MAX_MATCH_CHARS, so the setting has no effect",
-)
-def test_max_question_chars_from_config_caps_the_matched_text(knowledge: KnowledgeBase) -> None:
-    capped = Matcher(knowledge, MatchingConfig(max_question_chars=10))
-    question = "x" * 10 + " mag een boa op instagram kijken"
-    assert capped.decide(question).kind == "fallback"
-
-
 # --- thresholds come from config ----------------------------------------------------------
 
 

@@ -137,11 +137,6 @@ def test_the_quote_is_short_and_on_one_line(knowledge: KnowledgeBase) -> None:
     assert "\x00" not in reply.html and "\x00" not in reply.markdown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: replies.quote_user_text drops non-printable characters (\\n, \\t) before it "
-    "collapses whitespace, so a line break glues two words together in the quote",
-)
 def test_a_line_break_in_the_question_separates_words_in_the_quote(
     knowledge: KnowledgeBase,
 ) -> None:
