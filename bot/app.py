@@ -20,8 +20,10 @@ from aiohttp import web
 
 from bot.assistant import Assistant
 from bot.config import Config, ConfigError
+from bot.index_cache import load_matcher
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.logs import configure_logging
+from bot.matching import Matcher
 from bot.metrics import Metrics
 from bot.models import Question
 from bot.store import Store
@@ -49,13 +51,13 @@ def run_app(config: Config, config_path: str, knowledge_override: str | None, er
     configure_logging(config.logging)
     folder = knowledge_folder(config, knowledge_override)
     try:
-        knowledge = load_knowledge(folder)
+        knowledge, matcher = load_matcher(folder, config.matching)
     except KnowledgeError as error:
         for problem in error.problems:
             print(f"error: {problem}", file=err)
         return 1
     try:
-        return asyncio.run(_serve(config, knowledge, folder))
+        return asyncio.run(_serve(config, knowledge, matcher, folder))
     except ConfigError as error:
         for message in error.problems:
             print(f"error: {config_path}: {message}", file=err)
@@ -96,9 +98,11 @@ class Reloader:
             return None
 
 
-async def _serve(config: Config, knowledge: KnowledgeBase, folder: Path | None) -> int:
+async def _serve(
+    config: Config, knowledge: KnowledgeBase, matcher: Matcher, folder: Path | None
+) -> int:
     metrics = Metrics()
-    assistant = Assistant(knowledge, config, metrics)
+    assistant = Assistant(knowledge, config, metrics, matcher)
     metrics.set_knowledge(len(knowledge.entries), knowledge.version)
     # The first question pays for lazy set-up (lemma dictionary, HTML renderer): pay it now.
     assistant.matcher.decide("opstarten")

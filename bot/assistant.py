@@ -50,10 +50,14 @@ class Assistant:
         knowledge: KnowledgeBase,
         config: Config | None = None,
         metrics: QuestionObserver | None = None,
+        matcher: Matcher | None = None,
     ) -> None:
+        """``matcher``: an index already built for ``knowledge`` (from the index cache)."""
         self.config = config or Config()
         self.metrics = metrics
-        self._loaded = _Loaded(knowledge, Matcher(knowledge, self.config.matching))
+        if matcher is None or matcher.knowledge is not knowledge:
+            matcher = Matcher(knowledge, self.config.matching)
+        self._loaded = _Loaded(knowledge, matcher)
 
     @property
     def knowledge(self) -> KnowledgeBase:

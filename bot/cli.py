@@ -12,11 +12,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.config import Config, ConfigError, load_config
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.models import Decision, Match
+
+if TYPE_CHECKING:
+    from bot.assistant import Assistant
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -53,14 +56,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _report(error: KnowledgeError, err: TextIO) -> None:
+    for problem in error.problems:
+        print(f"error: {problem}", file=err)
+    print(f"{len(error.problems)} problem(s) in the knowledge", file=err)
+
+
 def _load(path: str | None, err: TextIO) -> KnowledgeBase | None:
     try:
         return load_knowledge(Path(path) if path else None)
     except KnowledgeError as error:
-        for problem in error.problems:
-            print(f"error: {problem}", file=err)
-        print(f"{len(error.problems)} problem(s) in the knowledge", file=err)
+        _report(error, err)
         return None
+
+
+def _assistant(path: str | None, err: TextIO) -> Assistant | None:
+    """An assistant on the knowledge, its index taken from the cache when unchanged."""
+    from bot.assistant import Assistant
+    from bot.index_cache import load_matcher
+
+    try:
+        knowledge, matcher = load_matcher(Path(path) if path else None)
+    except KnowledgeError as error:
+        _report(error, err)
+        return None
+    return Assistant(knowledge, matcher=matcher)
 
 
 def decision_json(question: str, decision: Decision) -> dict[str, Any]:
@@ -87,13 +107,11 @@ def decision_json(question: str, decision: Decision) -> dict[str, Any]:
 
 
 def _ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    from bot.assistant import Assistant
     from bot.models import Question
 
-    knowledge = _load(args.knowledge, err)
-    if knowledge is None:
+    assistant = _assistant(args.knowledge, err)
+    if assistant is None:
         return EXIT_ERROR
-    assistant = Assistant(knowledge)
     questions = [args.question] if args.question is not None else stdin
     for raw in questions:
         question = raw.rstrip("\n")
@@ -135,13 +153,12 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _chat(args: argparse.Namespace, err: TextIO) -> int:
-    from bot.assistant import Assistant
     from bot.transports.console import run_console
 
-    knowledge = _load(args.knowledge, err)
-    if knowledge is None:
+    assistant = _assistant(args.knowledge, err)
+    if assistant is None:
         return EXIT_ERROR
-    return run_console(Assistant(knowledge))
+    return run_console(assistant)
 
 
 def _run(args: argparse.Namespace, err: TextIO) -> int:

@@ -502,14 +502,15 @@ def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
         entries=tuple(entries),
         synonyms=tuple(synonyms),
         topics=dict(topics),
-        version=_version(root),
+        version=knowledge_version(root),
         path=str(root),
         _partners_by_id={partner.id: partner for partner in partners},
         _entries_by_id={entry.id: entry for entry in entries},
     )
 
 
-def _version(root: Path) -> str:
+def knowledge_version(root: Path) -> str:
+    """A short hash of every YAML file in the folder: changes whenever any file changes."""
     digest = hashlib.sha256()
     for file in sorted(root.rglob("*.y*ml")):
         digest.update(str(file.relative_to(root)).encode())

@@ -17,10 +17,11 @@ cues for things the infographic never answers (costs, dates, phone numbers, name
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.config import MatchingConfig
@@ -28,18 +29,24 @@ from bot.knowledge import KnowledgeBase
 from bot.models import Decision, Entry, Match
 from bot.text import (
     MAX_MATCH_CHARS,
+    STOP_WORDS,
     SynonymTable,
     Vocabulary,
     Word,
     analyze,
     common_words,
     fold,
+    lemma,
+    lemma_table,
     normalize,
     tokenize,
 )
 
 GENERAL_PARTNER = "algemeen"
 MIN_CANDIDATES = 3
+UBIQUITOUS_MIN_POSTINGS = 5000
+UBIQUITOUS_SHARE = 0.1
+MIN_RANKED = 5  # a ranking lists at least this many entries (fewer only in a tiny knowledge)
 
 # Questions about things the infographic never covers: costs, dates and times, phone
 # numbers, the weather, pay. Folded surface forms, matched before lemmatisation. They lower
@@ -66,18 +73,14 @@ _NAME_RE = re.compile(r"(?<=[\w,;:] )([A-Z][a-z\u00c0-\u024f]{2,})")
 
 
 @dataclass(frozen=True)
-class _Text:
-    entry_index: int
-    weights: dict[str, float]
-    norm: float
-
-
-@dataclass(frozen=True)
 class Support:
     """How much of a question one entry explains."""
 
     coverage: float  # share of the question's topic weight (partner words left out)
     evidence: float  # matched words; common words ("allemaal", "info") count a third
+
+
+NO_SUPPORT = Support(coverage=0.0, evidence=0.0)
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,19 @@ class Matcher:
         self.knowledge = knowledge
         self.config = config or MatchingConfig()
         self.entries = knowledge.entries
-        self.synonyms = SynonymTable.build(knowledge.synonyms)
+        # Building uses the full lemmatiser and records what it saw; questions are then
+        # lemmatised from a table (see ``lemma_table``), so a matcher loaded from the index
+        # cache never needs simplemma's dictionary.
+        self._lemmas: dict[str, str] = {}
+
+        def recording(token: str) -> str:
+            found = self._lemmas[token] = lemma(token)
+            return found
+
+        self._build_lemma = recording
+        # Common words as typed and as lemma ("probeert" is not in the list, "proberen" is).
+        self._common_words = common_words() | {lemma(word) for word in common_words()}
+        self.synonyms = SynonymTable.build(knowledge.synonyms, recording)
         self._partner_phrases = self._build_partner_phrases()
         self._self_patterns = self._build_self_patterns()
         self._partner_words = {
@@ -109,11 +124,11 @@ class Matcher:
         surfaces: dict[str, str] = {}
         for index, entry in enumerate(self.entries):
             phrasings = [entry.question, *entry.alternates]
-            words_per_text = [analyze(text, self.synonyms) for text in phrasings]
+            words_per_text = [analyze(text, self.synonyms, recording) for text in phrasings]
             texts_tokens.extend((index, [w.lemma for w in words]) for words in words_per_text)
             bag = {word.lemma for words in words_per_text for word in words}
             for extra in (*entry.keywords, entry.answer, entry.source):
-                words = analyze(extra, self.synonyms)
+                words = analyze(extra, self.synonyms, recording)
                 bag.update(word.lemma for word in words)
                 words_per_text.append(words)
             for words in words_per_text:
@@ -125,6 +140,14 @@ class Matcher:
             for phrase in phrases:
                 known_words.update(phrase)
         self.vocabulary = Vocabulary(known_words, surfaces)
+        targets = known_words | STOP_WORDS | self._common_words
+        for phrase, replacement in self.synonyms.phrases.items():
+            targets.update(phrase)
+            targets.update(replacement)
+        recorded = self._lemmas
+        self._lemmas = lemma_table(targets)
+        self._lemmas.update(recorded)
+        del self._build_lemma  # a closure: not picklable, and only needed while building
         canonical = self.vocabulary.canonical
         self._partner_phrases = {
             partner_id: [tuple(canonical.get(token, token) for token in p) for p in phrases]
@@ -162,18 +185,31 @@ class Matcher:
         # of the most common Dutch words: those say little about what is asked.
         self._unknown_idf = math.log(1.0 + entry_count)
         self._common_unknown_weight = 1.0
-        self._common_words = common_words()
 
-        self._texts: list[_Text] = []
+        # One phrasing (question or alternate) per text index: its entry and vector norm.
+        self._text_entry: list[int] = []
+        self._text_norm: list[float] = []
         self._text_postings: dict[str, list[int]] = defaultdict(list)
         for entry_index, tokens in texts_tokens:
             expanded = self._expand(tokens, split_cache)
-            weights = {token: self._weight(token) for token in expanded}
-            norm = math.sqrt(sum(weight * weight for weight in weights.values())) or 1.0
-            text_index = len(self._texts)
-            self._texts.append(_Text(entry_index, weights, norm))
-            for token in weights:
+            norm = math.sqrt(sum(self._weight(token) ** 2 for token in expanded)) or 1.0
+            text_index = len(self._text_entry)
+            self._text_entry.append(entry_index)
+            self._text_norm.append(norm)
+            for token in expanded:
                 self._text_postings[token].append(text_index)
+        self._bags = [frozenset(bag) for bag in bags]
+        # In a large knowledge, a word found in most phrasings cannot tell entries apart but
+        # would cost a visit to each of them: scoring skips it (it still counts in the norms).
+        # Small knowledge bases, such as the shipped one, never reach these sizes.
+        self._ubiquitous = frozenset(
+            token
+            for token, postings in self._text_postings.items()
+            if len(postings) > UBIQUITOUS_MIN_POSTINGS
+            and len(postings) > UBIQUITOUS_SHARE * len(self._text_entry)
+        )
+        self._entry_partner = [entry.partner for entry in self.entries]
+        self._partner_ids = frozenset(self._entry_partner)
         self._bag_postings: dict[str, list[int]] = defaultdict(list)
         for entry_index, bag in enumerate(bags):
             for token in bag:
@@ -189,7 +225,10 @@ class Matcher:
     # --- normalisation ---------------------------------------------------------------------
 
     def _normalize(self, text: str) -> list[str]:
-        return normalize(text, self.synonyms)
+        return normalize(text, self.synonyms, self._build_lemma)
+
+    def _lemma_of(self, token: str) -> str:
+        return self._lemmas.get(token, token)
 
     @staticmethod
     def _expand(tokens: Iterable[str], split_cache: dict[str, tuple[str, ...]]) -> set[str]:
@@ -223,7 +262,8 @@ class Matcher:
 
     def query_words(self, text: str) -> list[tuple[Word, tuple[str, ...]]]:
         """Each content word of the question with what it means in the knowledge's words."""
-        return [(word, self.vocabulary.resolve(word)) for word in analyze(text, self.synonyms)]
+        words = analyze(text, self.synonyms, self._lemma_of)
+        return [(word, self.vocabulary.resolve(word)) for word in words]
 
     def query_tokens(self, text: str) -> list[str]:
         """The question's lemmas mapped onto the knowledge's vocabulary."""
@@ -277,98 +317,131 @@ class Matcher:
     # --- scoring ---------------------------------------------------------------------------
 
     def rank(self, text: str) -> tuple[Analysis, list[Match]]:
-        """Every entry with a score of 0-100, best first, plus the question's analysis."""
-        analysis, ranked, _ = self._score(text)
-        return analysis, ranked
+        """Candidate entries with a score of 0-100, best first, and the question's analysis.
 
-    def _score(self, text: str) -> tuple[Analysis, list[Match], dict[str, Support]]:
-        """Ranked matches, and per entry id how much of the question it explains."""
+        Candidates are the entries that share a word with the question, completed to at
+        least ``MIN_RANKED`` with zero-score entries.
+        """
         analysis = self.analyse(text)
+        scores = self._scores(analysis)
+        order = sorted(scores, key=lambda index: (-scores[index], index))
+        return analysis, self._matches(order, scores)
+
+    def _scores(self, analysis: Analysis) -> dict[int, float]:
+        """Raw score per candidate entry index (``_percent`` makes it 0-100).
+
+        Only entries that share a word with the question are scored: the cost of a question
+        grows with the entries it touches, not with the size of the knowledge.
+        """
         weights = {token: self._weight(token) for token in analysis.tokens}
         if not weights:
-            return analysis, [Match(entry, 0.0) for entry in self.entries], {}
+            return {}
         query_norm = math.sqrt(sum(weight * weight for weight in weights.values()))
         total_weight = sum(weights.values())
-        # Words naming a partner say who, not what: coverage of the topic leaves them out.
-        partner_words = self._partner_words & set(weights)
-        topic_weight = sum(w for t, w in weights.items() if t not in partner_words)
-
         dot: dict[int, float] = defaultdict(float)
         covered: dict[int, float] = defaultdict(float)
-        topic_covered: dict[int, float] = defaultdict(float)
-        evidence: dict[int, float] = defaultdict(float)
         for token, weight in weights.items():
+            if token in self._ubiquitous:
+                continue
+            squared = weight * weight
             for text_index in self._text_postings.get(token, ()):
-                dot[text_index] += weight * weight
-            is_topic = token not in partner_words
-            # Evidence: words that say something on their own, i.e. partner words and words
-            # that are not among the most common Dutch words ("allemaal", "info", "top").
-            is_evidence = not is_topic or token not in self._common_words
+                dot[text_index] += squared
             for entry_index in self._bag_postings.get(token, ()):
                 covered[entry_index] += weight
-                if is_topic:
-                    topic_covered[entry_index] += weight
-                # A common word counts as a third of a word that means something on its own.
-                evidence[entry_index] += 1.0 if is_evidence else 1.0 / 3.0
-
         phrasing: dict[int, float] = defaultdict(float)
         for text_index, value in dot.items():
-            text_info = self._texts[text_index]
-            cosine = value / (query_norm * text_info.norm)
-            if cosine > phrasing[text_info.entry_index]:
-                phrasing[text_info.entry_index] = cosine
-
-        scores: list[Match] = []
-        support: dict[str, Support] = {}
-        for entry_index, entry in enumerate(self.entries):
-            base = 0.6 * phrasing.get(entry_index, 0.0) + 0.4 * (
-                covered.get(entry_index, 0.0) / total_weight
-            )
-            base += self._partner_adjustment(entry, analysis)
-            scores.append(Match(entry, round(max(0.0, min(1.0, base)) * 100.0, 2)))
-            # A question of partner words only ("wat doet een jongerenwerker?") asks about the
-            # partner itself: nothing is left unexplained.
-            support[entry.id] = Support(
-                coverage=(
-                    topic_covered.get(entry_index, 0.0) / topic_weight if topic_weight else 1.0
-                ),
-                evidence=evidence.get(entry_index, 0.0),
-            )
-        scores.sort(key=lambda match: (-match.score, match.entry.id))
-        return analysis, scores, support
+            entry_index = self._text_entry[text_index]
+            cosine = value / (query_norm * self._text_norm[text_index])
+            if cosine > phrasing[entry_index]:
+                phrasing[entry_index] = cosine
+        adjustment = {
+            partner: self._partner_adjustment(partner, analysis) for partner in self._partner_ids
+        }
+        entry_partner = self._entry_partner
+        phrasing_get = phrasing.get
+        # Raw scores: clipping and rounding to 0-100 happen only for the entries shown.
+        return {
+            entry_index: 0.6 * phrasing_get(entry_index, 0.0)
+            + 0.4 * value / total_weight
+            + adjustment[entry_partner[entry_index]]
+            for entry_index, value in covered.items()
+        }
 
     @staticmethod
-    def _partner_adjustment(entry: Entry, analysis: Analysis) -> float:
+    def _percent(raw: float) -> float:
+        return round(max(0.0, min(1.0, raw)) * 100.0, 2)
+
+    def _matches(self, order: Iterable[int], scores: Mapping[int, float]) -> list[Match]:
+        matches = [Match(self.entries[index], self._percent(scores[index])) for index in order]
+        matches.extend(self._padding(scores.keys(), MIN_RANKED - len(matches)))
+        return matches
+
+    def _support(self, entry_index: int, analysis: Analysis) -> Support:
+        """How much of the question one entry explains (computed for the best entry only)."""
+        bag = self._bags[entry_index]
+        topic_weight = covered = evidence = 0.0
+        for token in set(analysis.tokens):
+            is_partner_word = token in self._partner_words
+            weight = self._weight(token)
+            if not is_partner_word:
+                # Words naming a partner say who, not what: coverage leaves them out.
+                topic_weight += weight
+            if token in bag:
+                if not is_partner_word:
+                    covered += weight
+                # Partner words and uncommon words mean something on their own; a common
+                # word ("allemaal", "info", "top") counts for a third.
+                strong = is_partner_word or token not in self._common_words
+                evidence += 1.0 if strong else 1.0 / 3.0
+        # A question of partner words only ("wat doet een jongerenwerker?") asks about the
+        # partner itself: nothing is left unexplained.
+        coverage = covered / topic_weight if topic_weight else 1.0
+        return Support(coverage=coverage, evidence=evidence)
+
+    def _padding(self, taken: Iterable[int], count: int) -> Iterator[Match]:
+        """Zero-score entries to complete a short candidate list, in knowledge order."""
+        skip = set(taken)
+        for entry_index, entry in enumerate(self.entries):
+            if count <= 0:
+                return
+            if entry_index not in skip:
+                count -= 1
+                yield Match(entry, 0.0)
+
+    @staticmethod
+    def _partner_adjustment(partner: str, analysis: Analysis) -> float:
         partners = analysis.partners
         asking = analysis.asking_partner
         if asking is not None:
             # "ik ben jongerenwerker, moet ik dit met de politie delen?": about the asker's
             # own partner; the other partners named are who it concerns.
-            if entry.partner == asking:
+            if partner == asking:
                 return 0.10
-            if entry.partner == GENERAL_PARTNER:
+            if partner == GENERAL_PARTNER:
                 return -0.04
-            return 0.0 if entry.partner in partners else -0.15
+            return 0.0 if partner in partners else -0.15
         comparison = GENERAL_PARTNER in partners or len(partners - {GENERAL_PARTNER}) >= 2
-        if entry.partner == GENERAL_PARTNER:
+        if partner == GENERAL_PARTNER:
             # A comparison entry answers questions about several partners, or about none
             # in particular when several partners' entries say the same.
             return 0.08 if comparison else (0.02 if not partners else -0.04)
         if not partners:
             return 0.0
-        if entry.partner in partners:
+        if partner in partners:
             return 0.04 if comparison else 0.10
         return -0.02 if comparison else -0.15
 
     # --- decision --------------------------------------------------------------------------
 
     def decide(self, text: str) -> Decision:
-        analysis, ranked, support = self._score(text)
-        top = ranked[: max(MIN_CANDIDATES, 5)]
-        best = top[0] if top else None
-        if best is None or not analysis.tokens:
+        analysis = self.analyse(text)
+        scores = self._scores(analysis)
+        best_indexes = heapq.nlargest(MIN_RANKED, scores, key=lambda index: (scores[index], -index))
+        top = self._matches(best_indexes, scores)
+        if not best_indexes or not analysis.tokens:
             return Decision("fallback", tuple(top))
-        confidence = self.confidence(analysis, best, support[best.entry.id])
+        best = top[0]
+        confidence = self.confidence(analysis, best, self._support(best_indexes[0], analysis))
         config = self.config
         second = top[1].score if len(top) > 1 else 0.0
         if confidence >= config.answer_threshold and best.score - second >= config.clarify_margin:

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 # Matching looks at this many characters at most, so the cost of a question cannot grow
 # with its length (a pasted 100k-character message costs the same as a long question).
@@ -79,6 +76,9 @@ def tokenize(text: str) -> list[str]:
     return [token for token in _TOKEN_RE.findall(folded) if len(token) > 1 or token.isdigit()]
 
 
+Lemmatizer = Callable[[str], str]
+
+
 @lru_cache(maxsize=65536)
 def lemma(token: str) -> str:
     """The Dutch lemma of one folded token (unknown words come back unchanged)."""
@@ -89,6 +89,38 @@ def lemma(token: str) -> str:
     return fold(simplemma.lemmatize(token, lang="nl"))
 
 
+@lru_cache(maxsize=1)
+def _dictionary_forms() -> tuple[tuple[str, str], ...]:
+    """simplemma's Dutch (form, lemma) pairs, folded; read once per process."""
+    try:
+        from simplemma.strategies.dictionaries import DefaultDictionaryFactory
+
+        dictionary = DefaultDictionaryFactory().get_dictionary("nl")
+        items = list(dictionary.items())
+    except Exception:
+        return ()
+
+    def quick_fold(word: str) -> str:
+        return word.lower() if word.isascii() else fold(word)
+
+    pairs = ((quick_fold(form), quick_fold(base)) for form, base in items)
+    return tuple((form, base) for form, base in pairs if form != base and form.isalpha())
+
+
+def lemma_table(lemmas: set[str]) -> dict[str, str]:
+    """Every Dutch word form whose lemma is one of ``lemmas``, with that lemma.
+
+    A matcher only needs lemmas of words it knows: any other word is unknown to the
+    knowledge whatever its lemma. With this table a matcher answers questions without
+    loading simplemma's dictionary (most of the start-up time of ``partnerbot ask``).
+    """
+    table: dict[str, str] = {}
+    for form, base in _dictionary_forms():
+        if base in lemmas:
+            table.setdefault(form, base)
+    return table
+
+
 @dataclass(frozen=True)
 class SynonymTable:
     """Phrase replacements: each variant (a token sequence) maps to its term's tokens."""
@@ -97,7 +129,9 @@ class SynonymTable:
     longest: int
 
     @classmethod
-    def build(cls, groups: Iterable[tuple[str, Sequence[str]]]) -> SynonymTable:
+    def build(
+        cls, groups: Iterable[tuple[str, Sequence[str]]], lemmatize: Lemmatizer = lemma
+    ) -> SynonymTable:
         phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         for term, variants in groups:
             term_tokens = tuple(tokenize(term))
@@ -106,7 +140,7 @@ class SynonymTable:
                 if surface and surface != term_tokens:
                     phrases[surface] = term_tokens
                     # Also match the variant after lemmatisation ("nepaccounts" → "nepaccount").
-                    lemmas = tuple(lemma(token) for token in surface)
+                    lemmas = tuple(lemmatize(token) for token in surface)
                     if lemmas != term_tokens:
                         phrases.setdefault(lemmas, term_tokens)
         longest = max((len(phrase) for phrase in phrases), default=1)
@@ -140,14 +174,16 @@ class Word:
     lemma: str
 
 
-def analyze(text: str, synonyms: SynonymTable = EMPTY_SYNONYMS) -> list[Word]:
+def analyze(
+    text: str, synonyms: SynonymTable = EMPTY_SYNONYMS, lemmatize: Lemmatizer = lemma
+) -> list[Word]:
     """Content words of a text, in order, with synonyms replaced and stop words dropped.
 
     The surface form is kept beside the lemma: a typo is easier to correct on the word as
     typed ("stopen" → "stoppen") than on what the lemmatiser guessed from it.
     """
     surfaces = synonyms.apply(tokenize(text))
-    lemmas = [lemma(token) for token in surfaces]
+    lemmas = [lemmatize(token) for token in surfaces]
     replaced = synonyms.apply(lemmas)
     if replaced == lemmas:
         words = [Word(surface, base) for surface, base in zip(surfaces, lemmas, strict=True)]
@@ -157,9 +193,11 @@ def analyze(text: str, synonyms: SynonymTable = EMPTY_SYNONYMS) -> list[Word]:
     return [word for word in words if word.lemma not in STOP_WORDS]
 
 
-def normalize(text: str, synonyms: SynonymTable = EMPTY_SYNONYMS) -> list[str]:
+def normalize(
+    text: str, synonyms: SynonymTable = EMPTY_SYNONYMS, lemmatize: Lemmatizer = lemma
+) -> list[str]:
     """Content lemmas of a text (see ``analyze``)."""
-    return [word.lemma for word in analyze(text, synonyms)]
+    return [word.lemma for word in analyze(text, synonyms, lemmatize)]
 
 
 # Dutch compounds join their parts directly or with a linking "s" or "e(n)":
@@ -244,6 +282,10 @@ class Vocabulary:
         """
         if len(word) < 4 or not word.isalpha():
             return None
+        # Deferred: most questions have no typo, and `partnerbot ask` should start fast.
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
         max_edits = 1 if len(word) < 8 else 2
         candidates: list[str] = []
         for length in range(len(word) - max_edits, len(word) + max_edits + 1):

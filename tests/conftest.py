@@ -73,3 +73,17 @@ async def bot(synapse: SynapseServer, tmp_path: Path) -> AsyncIterator[BotRunner
         yield runner
     finally:
         await runner.stop()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_index_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the index cache of every test run (and its subprocesses) out of ~/.cache."""
+    import os
+
+    previous = os.environ.get("PARTNERBOT_CACHE_DIR")
+    os.environ["PARTNERBOT_CACHE_DIR"] = str(tmp_path_factory.mktemp("index-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("PARTNERBOT_CACHE_DIR", None)
+    else:
+        os.environ["PARTNERBOT_CACHE_DIR"] = previous
