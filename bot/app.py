@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import signal
+import sqlite3
 from pathlib import Path
 from typing import TextIO
 
@@ -36,6 +37,10 @@ NOTHING_CONFIGURED = (
     "Nothing to run: the config has neither a 'matrix:' nor a 'teams:' section.\n"
     "Add one (see config.example.yaml), or try the bot in the terminal with: partnerbot chat"
 )
+
+
+class StartupError(Exception):
+    """A resource the config names cannot be used (a folder, the database, the port)."""
 
 
 def knowledge_folder(config: Config, override: str | None) -> Path | None:
@@ -62,6 +67,25 @@ def run_app(config: Config, config_path: str, knowledge_override: str | None, er
         for message in error.problems:
             print(f"error: {config_path}: {message}", file=err)
         return 1
+    except StartupError as error:
+        print(f"error: {config_path}: {error}", file=err)
+        return 1
+
+
+def open_store(config: Config) -> Store:
+    """Create the folders the config names and open the store; StartupError names the key."""
+    folders = [("storage.path", Path(config.storage.path).parent)]
+    if config.matrix is not None:
+        folders.append(("matrix.store_path", Path(config.matrix.store_path)))
+    for key, folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StartupError(f"{key}: cannot create {folder}: {error.strerror}") from None
+    try:
+        return Store(config.storage.path)
+    except (OSError, sqlite3.Error) as error:
+        raise StartupError(f"storage.path: cannot open {config.storage.path}: {error}") from None
 
 
 class Reloader:
@@ -108,8 +132,20 @@ async def _serve(
     assistant.matcher.decide("opstarten")
     assistant.handle(Question(text="help", transport="console"))
 
-    Path(config.storage.path).parent.mkdir(parents=True, exist_ok=True)
-    store = Store(config.storage.path)
+    web_app = build_web_app(config, assistant, metrics, os.environ)  # may raise ConfigError
+    store = open_store(config)
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, config.web.host, config.web.port)
+    try:
+        await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        store.close()
+        where = f"{config.web.host}:{config.web.port}"
+        raise StartupError(f"web.port: cannot listen on {where}: {error.strerror}") from None
+    log.info("web server listening on %s:%d", config.web.host, config.web.port)
+
     stop = asyncio.Event()
     reloader = Reloader(assistant, metrics, folder)
     loop = asyncio.get_running_loop()
@@ -123,12 +159,6 @@ async def _serve(
         task.add_done_callback(reload_tasks.discard)
 
     loop.add_signal_handler(signal.SIGHUP, on_sighup)
-
-    runner = web.AppRunner(build_web_app(config, assistant, metrics, os.environ))
-    await runner.setup()
-    site = web.TCPSite(runner, config.web.host, config.web.port)
-    await site.start()
-    log.info("web server listening on %s:%d", config.web.host, config.web.port)
 
     transports: list[asyncio.Task[None]] = []
     if config.matrix is not None:
