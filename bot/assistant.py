@@ -8,17 +8,25 @@ pair, so a reload never leaves a question answered from half-loaded knowledge.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.config import Config
+from bot.conversation import (
+    ConversationMemory,
+    parse_choice,
+    parse_follow_up,
+    role_request_partner,
+)
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
-from bot.models import Question, Reply
+from bot.models import Decision, Entry, Match, Question, Reply
 from bot.replies import (
     render_contact,
     render_decision,
     render_help,
+    render_no_section,
     render_notice,
     render_partners,
 )
@@ -30,12 +38,24 @@ _PARTNER_WORDS = frozenset({"partners", "partner"})
 _CONTACT_WORDS = frozenset({"contact", "contacten", "contactgegevens"})
 
 
+def _chosen(entry: Entry) -> Decision:
+    """The decision for an entry picked without matching (a choice, a follow-up)."""
+    return Decision("answer", (Match(entry, 100.0),), confidence=100.0)
+
+
 class QuestionObserver(Protocol):
     """Receives one observation per answered question (metrics); never the text."""
 
     def observe_question(
         self, transport: str, decision: str, partner: str, seconds: float
     ) -> None: ...
+
+
+# Extra commands (admin upkeep, bot/admin.py): (command word, rest, question) -> a reply,
+# or None when the word is not theirs.
+CommandHook = Callable[[str, str, Question], Reply | None]
+# Sees every matched question with its decision (daily counts, the opt-in unanswered log).
+DecisionHook = Callable[[Question, str, Decision], None]
 
 
 @dataclass(frozen=True)
@@ -58,6 +78,9 @@ class Assistant:
         if matcher is None or matcher.knowledge is not knowledge:
             matcher = Matcher(knowledge, self.config.matching)
         self._loaded = _Loaded(knowledge, matcher)
+        self.command_hooks: list[CommandHook] = []
+        self.decision_hooks: list[DecisionHook] = []
+        self.memory = ConversationMemory(self.config.assistant.conversation_minutes * 60.0)
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -92,6 +115,9 @@ class Assistant:
             return render_partners(loaded.knowledge)
         if command in _CONTACT_WORDS and not rest:
             return render_contact(loaded.knowledge)
+        for hook in self.command_hooks if explicit or not rest else ():
+            if (hooked := hook(command, rest.strip(), question)) is not None:
+                return hooked
         if command in _ASK_WORDS and explicit:
             text = rest.strip()
             if not text:
@@ -106,14 +132,62 @@ class Assistant:
             )
         return self._answer(text, question, loaded)
 
+    def _decide(self, text: str, loaded: _Loaded) -> Decision:
+        """The matcher's decision, unless the text asks what a partner can mean for you."""
+        partner = role_request_partner(text, loaded.matcher)
+        role_entry = loaded.matcher.entry_for(partner, "rol") if partner else None
+        if role_entry is not None:
+            return _chosen(role_entry)
+        return loaded.matcher.decide(text)
+
+    def _continue(self, text: str, question: Question, loaded: _Loaded) -> Reply | None:
+        """A reply that continues the conversation: a choice after "Bedoel je", or a
+        follow-up for another partner after an answer. None when the text is neither."""
+        context = self.memory.recall(question)
+        if context is None:
+            return None
+        knowledge, matcher = loaded.knowledge, loaded.matcher
+        entries = [e for e in map(knowledge.entry, context.entry_ids) if e is not None]
+        if not entries:
+            return None  # the knowledge was reloaded without those entries
+        if context.kind == "clarify":
+            choice = parse_choice(text, entries, matcher)
+            if choice is None:
+                return None
+            return render_decision(_chosen(entries[choice]), text, knowledge)
+        follow_up = parse_follow_up(text, entries[0], matcher)
+        if follow_up is None:
+            return None
+        entry = matcher.entry_for(follow_up.partner, follow_up.topic)
+        if entry is not None:
+            return render_decision(_chosen(entry), text, knowledge)
+        return render_no_section(
+            follow_up.partner, follow_up.topic, matcher.entries_of(follow_up.partner), knowledge
+        )
+
+    def _remember(self, question: Question, reply: Reply) -> None:
+        decision = reply.decision
+        if reply.kind == "answer" and decision is not None and decision.best is not None:
+            self.memory.remember(question, "answer", [decision.best.entry.id])
+        elif reply.kind == "clarify" and reply.option_ids:
+            self.memory.remember(question, "clarify", reply.option_ids)
+        else:
+            self.memory.forget(question)
+
     def _answer(self, text: str, question: Question, loaded: _Loaded) -> Reply:
         started = time.perf_counter()
-        decision = loaded.matcher.decide(text)
-        reply = render_decision(decision, text, loaded.knowledge)
+        reply = self._continue(text, question, loaded)
+        if reply is None:
+            decision = self._decide(text, loaded)
+            reply = render_decision(decision, text, loaded.knowledge)
+        self._remember(question, reply)
+        decision = reply.decision or Decision("fallback", ())
         if self.metrics is not None:
             best = decision.best
             partner = best.entry.partner if best and decision.kind == "answer" else "none"
             self.metrics.observe_question(
                 question.transport, decision.kind, partner, time.perf_counter() - started
             )
+        for observe in self.decision_hooks:
+            observe(question, text, decision)
         return reply

@@ -56,6 +56,8 @@ class MatchingConfig:
 class AssistantConfig:
     command_prefix: str = "!"
     bot_name: str = "Partnerwijzer"
+    # How long a "Bedoel je ...?" or an answer stays open for "2" or "en de gemeente?".
+    conversation_minutes: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,8 @@ def _validate(config: Config, environ: Mapping[str, str], problems: list[str]) -
         problems.append(f"logging.format: expected 'text' or 'json', got {config.logging.format!r}")
     if config.privacy.retention_days < 1:
         problems.append("privacy.retention_days: must be at least 1")
+    if config.assistant.conversation_minutes < 0:
+        problems.append("assistant.conversation_minutes: must not be negative")
     if not config.assistant.command_prefix.strip():
         problems.append("assistant.command_prefix: must not be empty")
     if not 0 < config.web.port < 65536:

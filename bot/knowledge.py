@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from bot.models import Contact, Entry, Partner
-from bot.text import fold
+from bot.text import STOP_WORDS, fold, tokenize
 
 SHIPPED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 
@@ -204,6 +204,12 @@ class _Checker:
         return tuple(items)
 
 
+def _matchable(phrase: str) -> bool:
+    """Whether a phrase keeps a word after tokenising: "t en h" keeps only the stop word
+    "en", and as an alias it would make every "en" name a partner."""
+    return any(token not in STOP_WORDS for token in tokenize(phrase))
+
+
 def _kind(value: object) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -279,6 +285,8 @@ def _load_partners(root: Path, known: set[str], problems: list[Problem]) -> list
             )
         aliases = checker.text_list("aliases")
         for alias, line in aliases:
+            if not _matchable(alias):
+                checker.problem(line, f"alias '{alias}' holds only stop words or single letters")
             owner = alias_owner.setdefault(fold(alias), partner_id)
             if owner != partner_id:
                 checker.problem(line, f"alias '{alias}' is also an alias of partner '{owner}'")
@@ -342,6 +350,10 @@ def _load_synonyms(root: Path, problems: list[Problem]) -> list[tuple[str, tuple
         term = checker.text("term")
         variants = checker.text_list("variants", minimum=1)
         for variant, line in variants:
+            if not _matchable(variant):
+                checker.problem(
+                    line, f"variant '{variant}' holds only stop words or single letters"
+                )
             owner = variant_owner.setdefault(fold(variant), term)
             if owner != term:
                 checker.problem(line, f"variant '{variant}' is also a variant of '{owner}'")

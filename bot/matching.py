@@ -66,7 +66,7 @@ STRONG_CUE_FACTOR = 0.3
 WEAK_CUE_FACTOR = 0.6
 NAME_FACTOR = 0.4
 MIN_EVIDENCE = 1.0
-THIN_EVIDENCE_FACTOR = 0.4
+THIN_EVIDENCE_FACTOR = 0.2
 # A capitalised word that is not the first word and that the knowledge does not know is
 # most likely a person's or a street's name: questions about individuals are never answered.
 _NAME_RE = re.compile(r"(?<=[\w,;:] )([A-Z][a-z\u00c0-\u024f]{2,})")
@@ -115,9 +115,9 @@ class Matcher:
         self.synonyms = SynonymTable.build(knowledge.synonyms, recording)
         self._partner_phrases = self._build_partner_phrases()
         self._self_patterns = self._build_self_patterns()
-        self._partner_words = {
+        self._partner_words = frozenset(
             token for phrases in self._partner_phrases.values() for p in phrases for token in p
-        }
+        )
 
         texts_tokens: list[tuple[int, list[str]]] = []
         bags: list[set[str]] = []
@@ -153,9 +153,9 @@ class Matcher:
             partner_id: [tuple(canonical.get(token, token) for token in p) for p in phrases]
             for partner_id, phrases in self._partner_phrases.items()
         }
-        self._partner_words = {
+        self._partner_words = frozenset(
             token for phrases in self._partner_phrases.values() for p in phrases for token in p
-        }
+        )
         bags = [{canonical.get(token, token) for token in bag} for bag in bags]
         texts_tokens = [
             (index, [canonical.get(token, token) for token in tokens])
@@ -391,7 +391,10 @@ class Matcher:
                     covered += weight
                 # Partner words and uncommon words mean something on their own; a common
                 # word ("allemaal", "info", "top") counts for a third.
-                strong = is_partner_word or token not in self._common_words
+                # A bare number ("2") means nothing without a question it answers.
+                strong = is_partner_word or (
+                    token not in self._common_words and not token.isdigit()
+                )
                 evidence += 1.0 if strong else 1.0 / 3.0
         # A question of partner words only ("wat doet een jongerenwerker?") asks about the
         # partner itself: nothing is left unexplained.
@@ -466,6 +469,13 @@ class Matcher:
             # Only common words matched ("hoi allemaal", "top info"): too thin to answer.
             value *= THIN_EVIDENCE_FACTOR
         return round(value, 2)
+
+    def partner_words(self) -> frozenset[str]:
+        """Every token that belongs to a partner's name or aliases."""
+        return self._partner_words
+
+    def entries_of(self, partner: str) -> tuple[Entry, ...]:
+        return tuple(entry for entry in self.entries if entry.partner == partner)
 
     def entry_for(self, partner: str, topic: str) -> Entry | None:
         return self._entries_by_partner_topic.get((partner, topic))

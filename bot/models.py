@@ -103,6 +103,10 @@ class Reply:
     partner_name: str | None = None
     source: str | None = None
     options: tuple[str, ...] = ()
+    option_ids: tuple[str, ...] = ()  # the entry ids behind ``options``, in the same order
     contacts: tuple[Contact, ...] = ()
     legal_note: str | None = None
     decision: Decision | None = None
+    # A comparison across partners as (partner, what the infographic says) rows, for a
+    # table (Matrix HTML), a FactSet (Teams) or aligned text (terminal).
+    comparison: tuple[tuple[str, str], ...] = ()

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.knowledge import KnowledgeBase
-from bot.models import Contact, Decision, Entry, Reply, ReplyKind
+from bot.models import Contact, Decision, Entry, Match, Reply, ReplyKind
 from bot.text import fold
 
 INFOGRAPHIC = "De informatiepositie van partners in de online leefwereld"
@@ -27,6 +27,41 @@ _LEGAL_CUES = re.compile(
     r"|allowed|legal|law|permitted)\b"
 )
 MAX_QUOTE_CHARS = 80
+# "- **Politie:** ..." lines of a comparison entry, one per partner.
+_COMPARISON_ROW = re.compile(r"^- \*\*(?P<name>[^*]+?):?\*\*:?\s+(?P<text>.+)$")
+
+
+def comparison_rows(markdown: str) -> tuple[tuple[str, str], ...]:
+    """The (partner, text) rows of a comparison answer; empty when it is not one."""
+    rows = []
+    for line in markdown.splitlines():
+        found = _COMPARISON_ROW.match(line.strip())
+        if found:
+            rows.append((found.group("name").strip(), found.group("text").strip()))
+    return tuple(rows) if len(rows) >= 2 else ()
+
+
+def without_comparison_rows(markdown: str) -> str:
+    """The comparison answer's text around its partner rows (the intro, any closing note)."""
+    return "\n".join(
+        line for line in markdown.splitlines() if not _COMPARISON_ROW.match(line.strip())
+    ).strip()
+
+
+def _comparison_html(rows: Sequence[tuple[str, str]]) -> str:
+    body = "".join(
+        f"<tr><td><strong>{markdown_to_html(name).removeprefix('<p>').removesuffix('</p>')}"
+        f"</strong></td><td>{markdown_to_html(text).removeprefix('<p>').removesuffix('</p>')}"
+        "</td></tr>"
+        for name, text in rows
+    )
+    head = "<thead><tr><th>Partner</th><th>Wat de infographic zegt</th></tr></thead>"
+    return f"<table>{head}<tbody>{body}</tbody></table>"
+
+
+def _comparison_plain(rows: Sequence[tuple[str, str]]) -> str:
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name.ljust(width)} | {markdown_to_plain(text)}" for name, text in rows)
 
 
 @lru_cache(maxsize=1)
@@ -97,10 +132,12 @@ def _build(
     partner_name: str | None = None,
     source: str | None = None,
     options: tuple[str, ...] = (),
+    option_ids: tuple[str, ...] = (),
     contacts: tuple[Contact, ...] = (),
     legal_note: str | None = None,
     decision: Decision | None = None,
     quoted: str | None = None,
+    comparison: tuple[tuple[str, str], ...] = (),
 ) -> Reply:
     """Render every format from one structure, so they can never say different things."""
     md_parts = [f"**{title}**"] if title else []
@@ -111,8 +148,14 @@ def _build(
         plain_parts.append(f"Je vroeg: “{quoted}”")
         html_parts.append(f"<p>Je vroeg: “{escape_html(quoted)}”</p>")
     md_parts.append(body_markdown)
-    plain_parts.append(markdown_to_plain(body_markdown))
-    html_parts.append(markdown_to_html(body_markdown))
+    if comparison:
+        # The partner rows become a table (HTML) or aligned columns (plain text).
+        rest = without_comparison_rows(body_markdown)
+        plain_parts.append(markdown_to_plain(rest) + "\n\n" + _comparison_plain(comparison))
+        html_parts.append(markdown_to_html(rest) + _comparison_html(comparison))
+    else:
+        plain_parts.append(markdown_to_plain(body_markdown))
+        html_parts.append(markdown_to_html(body_markdown))
     facts_md: list[str] = []
     facts_plain: list[str] = []
     if partner_name:
@@ -151,9 +194,11 @@ def _build(
         partner_name=partner_name,
         source=source,
         options=options,
+        option_ids=option_ids,
         contacts=contacts,
         legal_note=legal_note,
         decision=decision,
+        comparison=comparison,
     )
 
 
@@ -178,15 +223,48 @@ def render_decision(decision: Decision, question: str, knowledge: KnowledgeBase)
             contacts=knowledge.contacts_for(entry),
             legal_note=legal,
             decision=decision,
+            comparison=comparison_rows(entry.answer) if entry.partner == "algemeen" else (),
         )
     if decision.kind == "clarify" and decision.options:
         labels = tuple(_option_label(match.entry, knowledge) for match in decision.options)
         body = "\n".join(f"{number}. {label}" for number, label in enumerate(labels, start=1))
         body += "\n\nAntwoord met het nummer, of stel je vraag iets anders."
         return _build(
-            "clarify", "Bedoel je:", body, options=labels, legal_note=legal, decision=decision
+            "clarify",
+            "Bedoel je:",
+            body,
+            options=labels,
+            option_ids=tuple(match.entry.id for match in decision.options),
+            legal_note=legal,
+            decision=decision,
         )
     return render_fallback(question, knowledge, decision)
+
+
+def render_no_section(
+    partner_id: str, topic: str, options: Sequence[Entry], knowledge: KnowledgeBase
+) -> Reply:
+    """A follow-up asks for a section the infographic lacks for that partner: say so, and
+    offer what it does have for that partner."""
+    partner = knowledge.partner(partner_id)
+    name = partner.name if partner else partner_id
+    topic_text = knowledge.topics.get(topic, topic)
+    labels = tuple(_option_label(entry, knowledge) for entry in options)
+    body = (
+        f"De infographic heeft voor {name} geen onderdeel over {topic_text}. "
+        "Wel over:\n\n"
+        + "\n".join(f"{number}. {label}" for number, label in enumerate(labels, start=1))
+        + "\n\nAntwoord met het nummer, of stel je vraag anders."
+    )
+    matches = tuple(Match(entry, 0.0) for entry in options)
+    return _build(
+        "clarify",
+        "Daar heeft de infographic geen onderdeel over",
+        body,
+        options=labels,
+        option_ids=tuple(entry.id for entry in options),
+        decision=Decision("clarify", matches, options=matches),
+    )
 
 
 def render_fallback(

@@ -24,6 +24,8 @@ MAX_MATCH_CHARS = 1000
 _EMAIL = r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}"
 # A token is an e-mail address, or letters/digits optionally joined by "&" (t&h).
 _TOKEN_RE = re.compile(rf"{_EMAIL}|[a-z0-9]+(?:&[a-z0-9]+)*")
+# "t & h" is "t&h".
+_SPACED_AMPERSAND = re.compile(r"\b([a-z]) ?& ?([a-z])\b")
 # "e-mail", "e-mailadres": a single letter before a hyphen belongs to the next word.
 _SINGLE_LETTER_HYPHEN = re.compile(r"\b([a-z])-(?=[a-z])")
 
@@ -72,6 +74,7 @@ def tokenize(text: str) -> list[str]:
     """Folded tokens of at most MAX_MATCH_CHARS characters of text."""
     folded = fold(text[:MAX_MATCH_CHARS])
     folded = _SINGLE_LETTER_HYPHEN.sub(r"\1", folded)
+    folded = _SPACED_AMPERSAND.sub(r"\1&\2", folded)
     folded = _FRAMING.sub(" ", folded)
     return [token for token in _TOKEN_RE.findall(folded) if len(token) > 1 or token.isdigit()]
 

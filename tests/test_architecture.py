@@ -9,7 +9,7 @@ import pytest
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 # The core in its import order: a module may import only modules before it (and config).
-CORE_ORDER = ["models", "text", "knowledge", "matching", "replies", "assistant"]
+CORE_ORDER = ["models", "text", "knowledge", "matching", "replies", "conversation", "assistant"]
 CORE = [*CORE_ORDER, "config"]
 FORBIDDEN_IN_CORE = ("bot.transports", "bot.web", "bot.app", "bot.cli", "aiohttp", "nio")
 

@@ -31,6 +31,7 @@ from aiohttp import web
 from bot.config import ConfigError, TeamsConfig, TeamsWebhookConfig, resolve_secret
 from bot.metrics import Metrics
 from bot.models import Question, Reply
+from bot.replies import without_comparison_rows
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +246,13 @@ def build_card(reply: Reply) -> dict[str, Any]:
     body: list[dict[str, Any]] = []
     if reply.title:
         body.append(_text_block(reply.title, weight="Bolder", size="Medium"))
-    body.extend(markdown_blocks(reply.body_markdown))
+    if reply.comparison:
+        # Partners side by side: a FactSet reads as a two-column table, also on mobile.
+        body.extend(markdown_blocks(without_comparison_rows(reply.body_markdown)))
+        facts = [{"title": name, "value": text} for name, text in reply.comparison]
+        body.append({"type": "FactSet", "facts": facts, "spacing": "Medium"})
+    else:
+        body.extend(markdown_blocks(reply.body_markdown))
     if reply.options and not _numbers_options(reply.body_markdown):
         body.extend(_option_blocks(reply.options))
     body.extend(_facts(reply))
