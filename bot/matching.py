@@ -114,7 +114,7 @@ class Matcher:
         self._common_words = common_words() | {lemma(word) for word in common_words()}
         self.synonyms = SynonymTable.build(knowledge.synonyms, recording)
         self._partner_phrases = self._build_partner_phrases()
-        self._self_patterns = self._build_self_patterns()
+        self._self_patterns, self._object_patterns = self._build_role_patterns()
         self._partner_words = frozenset(
             token for phrases in self._partner_phrases.values() for p in phrases for token in p
         )
@@ -245,20 +245,26 @@ class Matcher:
             phrases[partner.id] = sorted((form for form in forms if form), key=len, reverse=True)
         return phrases
 
-    def _build_self_patterns(self) -> dict[str, re.Pattern[str]]:
-        """'ik ben jongerenwerker, ...', 'als boa ...', 'mentor hier': who is asking."""
-        patterns: dict[str, re.Pattern[str]] = {}
+    def _build_role_patterns(self) -> tuple[dict[str, re.Pattern[str]], dict[str, re.Pattern[str]]]:
+        """Patterns for who asks and who is only the object of a question.
+
+        'ik ben jongerenwerker, ...', 'als boa ...', 'mentor hier' name the asker's partner;
+        'delen met de politie', 'doorgeven aan OOV' name a partner the question is not about.
+        """
+        asking: dict[str, re.Pattern[str]] = {}
+        objects: dict[str, re.Pattern[str]] = {}
         for partner in self.knowledge.partners:
             if partner.id == GENERAL_PARTNER:
                 continue
             forms = sorted({" ".join(tokenize(a)) for a in partner.aliases}, key=len, reverse=True)
             alias = "|".join(re.escape(form) for form in forms if form)
             if alias:
-                patterns[partner.id] = re.compile(
+                asking[partner.id] = re.compile(
                     rf"\b(?:ik ben|wij zijn|we zijn|als)(?: een| de)? (?:{alias})\b"
                     rf"|\b(?:{alias}) hier\b"
                 )
-        return patterns
+                objects[partner.id] = re.compile(rf"\b(?:met|aan|naar)(?: de| het)? (?:{alias})\b")
+        return asking, objects
 
     def query_words(self, text: str) -> list[tuple[Word, tuple[str, ...]]]:
         """Each content word of the question with what it means in the knowledge's words."""
@@ -300,14 +306,22 @@ class Matcher:
             for word, resolved in words
             if word.surface in capitalised and not any(token in self._idf for token in resolved)
         )
-        asking = frozenset(
-            partner_id
-            for partner_id, pattern in self._self_patterns.items()
-            if pattern.search(surface)
-        )
+        partners = self.detect_partners(tokens)
+        asking = {pid for pid, pattern in self._self_patterns.items() if pattern.search(surface)}
+        if not asking and len(partners) > 1:
+            # "mag jw screenshots delen met de politie": about the one partner that is not
+            # merely the object of the question.
+            objects = {
+                pid
+                for pid in partners - {GENERAL_PARTNER}
+                if self._object_patterns[pid].search(surface)
+            }
+            subjects = partners - objects - {GENERAL_PARTNER}
+            if objects and len(subjects) == 1:
+                asking = set(subjects)
         return Analysis(
             tokens=tuple(tokens),
-            partners=self.detect_partners(tokens),
+            partners=partners,
             asking_partner=next(iter(asking)) if len(asking) == 1 else None,
             known_share=known / total if total else 0.0,
             unanswerable_cue=cue,
