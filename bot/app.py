@@ -2,8 +2,10 @@
 
 One process runs everything that is configured (Matrix and Teams share one knowledge base
 and one store). SIGTERM/SIGINT stop it cleanly: no new questions are taken, replies in flight
-are finished and the sync token is saved, within ``SHUTDOWN_SECONDS``. SIGHUP reloads the
-knowledge; a broken knowledge folder keeps the last good one serving.
+are finished and the sync token is saved, within ``SHUTDOWN_SECONDS``. The knowledge is
+reloaded when a file in its folder changes (``bot.watch``), on SIGHUP and on an admin's
+``reload`` command; a broken knowledge folder keeps the last good one serving, and every
+outcome goes to the log and to ``Upkeep`` (``bot.admin``), whose listeners tell the admin room.
 """
 
 from __future__ import annotations
@@ -14,20 +16,31 @@ import logging
 import os
 import signal
 import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from aiohttp import web
 
+from bot.admin import ReloadResult, Upkeep
 from bot.assistant import Assistant
 from bot.config import Config, ConfigError
 from bot.index_cache import load_matcher
-from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.knowledge import (
+    SHIPPED_KNOWLEDGE,
+    KnowledgeBase,
+    KnowledgeError,
+    Problem,
+    load_knowledge,
+)
 from bot.logs import configure_logging
 from bot.matching import Matcher
 from bot.metrics import Metrics
 from bot.models import Question
 from bot.store import Store
+from bot.watch import watch_knowledge
 from bot.web import build_web_app
 
 log = logging.getLogger(__name__)
@@ -89,37 +102,146 @@ def open_store(config: Config) -> Store:
 
 
 class Reloader:
-    """Builds a new knowledge base off the event loop and swaps it in only when valid."""
+    """Builds a new knowledge base off the event loop and swaps it in only when valid.
 
-    def __init__(self, assistant: Assistant, metrics: Metrics, folder: Path | None) -> None:
+    Every outcome is logged and, with an ``upkeep``, reported to it (``status``, the admin
+    room). Construct it on the running event loop: ``request`` schedules onto that loop.
+    """
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        metrics: Metrics,
+        folder: Path | None,
+        upkeep: Upkeep | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.assistant = assistant
         self.metrics = metrics
         self.folder = folder
+        self.upkeep = upkeep
+        self.clock = clock
         self._lock = asyncio.Lock()
+        self._loop = asyncio.get_running_loop()
+        self._tasks: set[asyncio.Task[KnowledgeError | None]] = set()
 
-    async def reload(self) -> KnowledgeError | None:
+    def request(self, trigger: str = "command", origin: Question | None = None) -> None:
+        """Start a reload in the background; safe from any thread (a chat command may run
+        in the Teams worker thread, SIGHUP runs on the loop)."""
+        self._loop.call_soon_threadsafe(self._start, trigger, origin)
+
+    def _start(self, trigger: str, origin: Question | None) -> None:
+        task = self._loop.create_task(self.reload(trigger, origin))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def reload(
+        self, trigger: str = "signal", origin: Question | None = None
+    ) -> KnowledgeError | None:
         async with self._lock:
+            serving = self.assistant.knowledge
             try:
                 knowledge = await asyncio.to_thread(load_knowledge, self.folder)
-                # Build the index off the loop too, then swap in one assignment.
-                await asyncio.to_thread(self.assistant.swap_knowledge, knowledge)
+                changed = knowledge.version != serving.version
+                if changed:
+                    # Build the index off the loop too, then swap in one assignment.
+                    await asyncio.to_thread(self.assistant.swap_knowledge, knowledge)
             except KnowledgeError as error:
                 self.metrics.reload_failed()
                 log.error(
                     "knowledge reload failed; still serving version %s: %d problem(s)",
-                    self.assistant.knowledge.version,
+                    serving.version,
                     len(error.problems),
                 )
                 for problem in error.problems:
                     log.error("knowledge problem: %s", problem)
+                self._report(False, trigger, origin, serving, tuple(error.problems), False)
                 return error
-            self.metrics.set_knowledge(len(knowledge.entries), knowledge.version)
+            last = self.upkeep.last_reload if self.upkeep is not None else None
+            if not changed and trigger == "file" and (last is None or last.ok):
+                # A save that changed nothing (or the watch's start-up check): no news.
+                log.debug("knowledge unchanged: version %s", knowledge.version)
+                return None
+            if changed:
+                self.metrics.set_knowledge(len(knowledge.entries), knowledge.version)
             log.info(
-                "knowledge reloaded: version %s, %d entries",
+                "knowledge %s: version %s, %d entries",
+                "reloaded" if changed else "unchanged",
                 knowledge.version,
                 len(knowledge.entries),
             )
+            self._report(True, trigger, origin, knowledge, (), changed)
             return None
+
+    def _report(
+        self,
+        ok: bool,
+        trigger: str,
+        origin: Question | None,
+        serving: KnowledgeBase,
+        problems: tuple[Problem, ...],
+        changed: bool,
+    ) -> None:
+        if self.upkeep is None:
+            return
+        result = ReloadResult(
+            ok=ok,
+            trigger=trigger,
+            at=self.clock(),
+            version=serving.version,
+            entries=len(serving.entries),
+            problems=problems,
+            changed=changed,
+            requested_in=origin.conversation_id if origin is not None else None,
+            transport=origin.transport if origin is not None else None,
+        )
+        self.upkeep.reload_finished(result)
+
+
+@dataclass
+class Maintenance:
+    """Knowledge upkeep around a running assistant: admin commands, reloads (file watch,
+    SIGHUP, command), the daily retention. ``close`` stops its background work."""
+
+    upkeep: Upkeep
+    reloader: Reloader
+    watching: asyncio.Event  # set once the file watch is in place
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.reloader.close()
+
+
+def start_maintenance(
+    config: Config,
+    assistant: Assistant,
+    store: Store,
+    metrics: Metrics,
+    folder: Path | None,
+    stop: asyncio.Event,
+) -> Maintenance:
+    """Hook upkeep into ``assistant`` and start the file watch and the retention loop."""
+    upkeep = Upkeep(config, assistant, store)
+    upkeep.install()
+    reloader = Reloader(assistant, metrics, folder, upkeep)
+    upkeep.request_reload = lambda origin: reloader.request("command", origin)
+    watching = asyncio.Event()
+    watch = watch_knowledge(
+        folder or SHIPPED_KNOWLEDGE, lambda: reloader.reload("file"), stop, ready=watching
+    )
+    tasks = [
+        asyncio.create_task(upkeep.retention_loop(stop), name="retention"),
+        asyncio.create_task(watch, name="knowledge-watch"),
+    ]
+    return Maintenance(upkeep, reloader, watching, tasks)
 
 
 async def _serve(
@@ -147,24 +269,17 @@ async def _serve(
     log.info("web server listening on %s:%d", config.web.host, config.web.port)
 
     stop = asyncio.Event()
-    reloader = Reloader(assistant, metrics, folder)
+    maintenance = start_maintenance(config, assistant, store, metrics, folder, stop)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    reload_tasks: set[asyncio.Task[KnowledgeError | None]] = set()
-
-    def on_sighup() -> None:
-        task = loop.create_task(reloader.reload())
-        reload_tasks.add(task)
-        task.add_done_callback(reload_tasks.discard)
-
-    loop.add_signal_handler(signal.SIGHUP, on_sighup)
+    loop.add_signal_handler(signal.SIGHUP, maintenance.reloader.request, "signal")
 
     transports: list[asyncio.Task[None]] = []
     if config.matrix is not None:
         from bot.transports.matrix import MatrixTransport  # only `run` loads matrix-nio
 
-        matrix = MatrixTransport(config, assistant, store, os.environ)
+        matrix = MatrixTransport(config, assistant, store, os.environ, upkeep=maintenance.upkeep)
         transports.append(asyncio.create_task(matrix.run(stop), name="matrix"))
     log.info(
         "partnerbot running: knowledge version %s, %d entries",
@@ -190,8 +305,7 @@ async def _serve(
                     )
     finally:
         await runner.cleanup()
-        for reload_task in reload_tasks:
-            reload_task.cancel()
+        await maintenance.close()
         with contextlib.suppress(Exception):
             store.close()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

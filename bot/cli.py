@@ -1,7 +1,7 @@
-"""The ``partnerbot`` command: ask, check, chat and run.
+"""The ``partnerbot`` command: ask, check, chat, run and unanswered.
 
-``ask``, ``check`` and ``chat`` never import the Matrix library: they must start fast and
-work on a machine with no server or account.
+``ask``, ``check``, ``chat`` and ``unanswered`` never import the Matrix library: they must
+start fast and work on a machine with no server or account.
 """
 
 from __future__ import annotations
@@ -49,6 +49,18 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="chat in the terminal on the knowledge")
     knowledge_option(chat)
+
+    unanswered = sub.add_parser(
+        "unanswered",
+        help="list the logged unanswered questions (when privacy.log_unanswered is on)",
+    )
+    unanswered.add_argument(
+        "--suggest", action="store_true", help="show each question's nearest entry and score"
+    )
+    unanswered.add_argument("--config", metavar="FILE", help="the bot's config (storage.path)")
+    unanswered.add_argument("--limit", type=int, default=50, help="at most this many (newest)")
+    unanswered.add_argument("--json", action="store_true", help="print one JSON line each")
+    knowledge_option(unanswered)
 
     run = sub.add_parser("run", help="run the configured chat transports")
     run.add_argument("--config", metavar="FILE", required=True)
@@ -161,6 +173,74 @@ def _chat(args: argparse.Namespace, err: TextIO) -> int:
     return run_console(assistant)
 
 
+def _unanswered(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Read-only: lists what the bot logged, within the retention period."""
+    import time
+
+    from bot.store import Store
+
+    config = Config()
+    if args.config:
+        try:
+            config = load_config(args.config, os.environ)
+        except ConfigError as error:
+            for problem in error.problems:
+                print(f"error: {args.config}: {problem}", file=err)
+            return EXIT_ERROR
+    path = Path(config.storage.path)
+    if not path.is_file():
+        print(f"error: no store at {path} (pass the bot's config with --config)", file=err)
+        return EXIT_ERROR
+    if not config.privacy.log_unanswered:
+        print("note: privacy.log_unanswered is off; no new questions are logged", file=err)
+    assistant = None
+    if args.suggest:
+        assistant = _assistant(args.knowledge or config.knowledge_path or None, err)
+        if assistant is None:
+            return EXIT_ERROR
+    cutoff = time.time() - config.privacy.retention_days * 86_400
+    with Store(path) as store:
+        logged = [item for item in store.unanswered(max(1, args.limit)) if item.asked_at >= cutoff]
+    for item in logged:
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(item.asked_at))
+        row: dict[str, Any] = {
+            "asked_at": when,
+            "transport": item.transport,
+            "decision": item.decision,
+            "question": item.text,
+        }
+        if assistant is not None:
+            best = assistant.matcher.decide(item.text).best
+            row["nearest"] = (
+                {
+                    "entry": best.entry.id,
+                    "score": round(best.score, 1),
+                    "question": best.entry.question,
+                    "file": best.entry.file,
+                    "line": best.entry.line,
+                }
+                if best is not None
+                else None
+            )
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False), file=out)
+            continue
+        print(f"{when}  {item.decision}  {item.transport}", file=out)
+        print(f"  question: {' '.join(item.text.split())}", file=out)
+        nearest = row.get("nearest")
+        if nearest:
+            print(
+                f"  nearest:  {nearest['entry']} (score {nearest['score']}) "
+                f"{nearest['file']}:{nearest['line']}: {nearest['question']}",
+                file=out,
+            )
+        elif assistant is not None:
+            print("  nearest:  none (no entry shares a word)", file=out)
+    if not args.json:
+        print(f"{len(logged)} logged question(s)", file=err)
+    return EXIT_OK
+
+
 def _run(args: argparse.Namespace, err: TextIO) -> int:
     try:
         config: Config = load_config(args.config, os.environ)
@@ -182,4 +262,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(args, out, err)
     if args.command == "chat":
         return _chat(args, err)
+    if args.command == "unanswered":
+        return _unanswered(args, out, err)
     return _run(args, err)

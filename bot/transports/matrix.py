@@ -41,6 +41,8 @@ from nio import (
     MatrixRoom,
     MegolmEvent,
     MessageDirection,
+    ReactionEvent,
+    RedactionEvent,
     RoomLeaveResponse,
     RoomMessagesResponse,
     RoomMessageText,
@@ -49,6 +51,7 @@ from nio import (
     SyncResponse,
 )
 
+from bot.admin import ReloadResult, Upkeep, render_reload_result
 from bot.assistant import Assistant
 from bot.config import Config, MatrixConfig, resolve_secret
 from bot.models import Question, Reply
@@ -137,6 +140,27 @@ def reply_content(
         "formatted_body": reply.html,
         "m.relates_to": relation,
         "m.mentions": {"user_ids": [asker]},
+    }
+
+
+# Answer feedback: the emoji without variation selector or skin tone.
+_FEEDBACK_KEYS = {"\U0001f44d": 1, "\U0001f44e": -1}  # 👍 👎
+_EMOJI_DECORATION = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff]")
+
+
+def feedback_value(key: str) -> int | None:
+    """+1 for a thumbs up, -1 for a thumbs down (any skin tone), None for anything else."""
+    return _FEEDBACK_KEYS.get(_EMOJI_DECORATION.sub("", key.strip()))
+
+
+def notice_content(reply: Reply) -> dict[str, Any]:
+    """An operational notice for a room (the admin room): no reply relation, no mentions."""
+    return {
+        "msgtype": "m.notice",
+        "body": reply.text,
+        "format": "org.matrix.custom.html",
+        "formatted_body": reply.html,
+        "m.mentions": {},
     }
 
 
@@ -271,8 +295,13 @@ class MatrixTransport:
         store: Store,
         environ: Mapping[str, str],
         clock: Callable[[], float] = time.time,
+        upkeep: Upkeep | None = None,
     ) -> None:
-        """``clock`` is the wall clock (epoch seconds) that the catch-up window is judged by."""
+        """``clock`` is the wall clock (epoch seconds) that the catch-up window is judged by.
+
+        With ``upkeep``, reload results are posted in the admin room (``admins.room``) and
+        in the room whose ``reload`` command asked for them.
+        """
         if config.matrix is None:
             raise ValueError("MatrixTransport needs a 'matrix:' section in the config")
         self._config = config
@@ -288,17 +317,23 @@ class MatrixTransport:
         self._in_flight: dict[str, asyncio.Task[Any]] = {}
         self._room_locks: dict[str, asyncio.Lock] = {}
         self._invites_seen: set[str] = set()
+        self._client: AsyncClient | None = None
+        self._upkeep = upkeep
+        if upkeep is not None:
+            upkeep.reload_listeners.append(self._on_reload)
         self.ready = asyncio.Event()  # set after the first successful sync (tests, health)
 
     # ---- lifecycle
 
     async def run(self, stop: asyncio.Event) -> None:
         client = self._make_client()
+        self._client = client
         try:
             if await self._login(client, stop):
                 self._store.prune_answered(self._clock() - self._catch_up_seconds() - 86_400)
                 await self._sync_loop(client, stop)
         finally:
+            self._client = None
             await self._finish_in_flight()
             await client.close()
             log.info("matrix transport stopped")
@@ -440,6 +475,7 @@ class MatrixTransport:
                 events = await self._fill_gap(client, room_id, info.timeline.prev_batch, since)
                 events += info.timeline.events
             self._learn_own_replies(room_id, events)
+            self._record_feedback(events)
             if answer:
                 tasks += self._consider_all(client, room, events)
         return tasks
@@ -481,6 +517,37 @@ class MatrixTransport:
             question = (relation.get("m.in_reply_to") or {}).get("event_id")
             if isinstance(question, str):
                 self._store.mark_answered(question, room_id, self._clock())
+
+    def _record_feedback(self, events: Iterable[Any]) -> None:
+        """👍 / 👎 on one of our answers counts for its entry; a withdrawn one is forgotten."""
+        for event in events:
+            if event.sender == self._matrix.user_id:
+                continue
+            if isinstance(event, ReactionEvent):
+                value = feedback_value(event.key)
+                if value is not None and self._store.record_feedback(
+                    event.event_id, event.reacts_to, value, self._clock()
+                ):
+                    log.info("feedback %+d on %s", value, event.reacts_to)
+            elif isinstance(event, RedactionEvent) and self._store.remove_feedback(event.redacts):
+                log.info("feedback %s withdrawn", event.redacts)
+
+    # ---- reload results (from the core's Upkeep)
+
+    def _on_reload(self, result: ReloadResult) -> None:
+        client = self._client
+        rooms = []
+        if self._config.admins.room:
+            rooms.append(self._config.admins.room)
+        if result.transport == "matrix" and result.requested_in not in (None, *rooms):
+            rooms.append(str(result.requested_in))
+        if client is None or not rooms:
+            return
+        content = notice_content(render_reload_result(result))
+        for room_id in rooms:
+            txn = f"pw-reload-{result.at:.6f}-{hashlib.sha256(room_id.encode()).hexdigest()[:8]}"
+            task = asyncio.create_task(self._send(client, room_id, content, txn))
+            self._track(txn, task)
 
     # ---- invites
 
@@ -583,10 +650,14 @@ class MatrixTransport:
         if verdict == "drop":
             self._store.mark_answered(event_id, room.room_id, self._clock())
             return None
+        best = reply.decision.best if reply.decision is not None else None
+        entry = best.entry.id if reply.kind == "answer" and best is not None else None
         if verdict == "notify":
-            reply = _flood_reply()
+            reply, entry = _flood_reply(), None
         content_out = reply_content(reply, event_id, event.sender, thread_root)
-        task = asyncio.create_task(self._deliver(client, room.room_id, event_id, content_out))
+        task = asyncio.create_task(
+            self._deliver(client, room.room_id, event_id, content_out, entry)
+        )
         self._track(event_id, task)
         return task
 
@@ -618,21 +689,30 @@ class MatrixTransport:
         )
 
     async def _deliver(
-        self, client: AsyncClient, room_id: str, event_id: str, content: dict[str, Any]
+        self,
+        client: AsyncClient,
+        room_id: str,
+        event_id: str,
+        content: dict[str, Any],
+        entry: str | None = None,
     ) -> None:
         # One reply at a time per room keeps answers in question order (the lock is FIFO).
         lock = self._room_locks.setdefault(room_id, asyncio.Lock())
         async with lock:
             if self._store.is_answered(event_id):
                 return
-            if await self._send(client, room_id, content, transaction_id(event_id)):
+            sent = await self._send(client, room_id, content, transaction_id(event_id))
+            if sent is not None:
                 self._store.mark_answered(event_id, room_id, self._clock())
+                if entry is not None:  # remembered so a reaction can be credited to it
+                    self._store.remember_answer(sent, room_id, entry, self._clock())
                 log.info("answered %s in %s", event_id, room_id)
 
     async def _send(
         self, client: AsyncClient, room_id: str, content: dict[str, Any], txn: str
-    ) -> bool:
-        """Send until delivered; False only for a permanent refusal (e.g. not in the room)."""
+    ) -> str | None:
+        """Send until delivered: the event id; None only for a permanent refusal (e.g. not
+        in the room)."""
         backoff = Backoff()
         while True:
             delay = backoff.next()
@@ -646,11 +726,11 @@ class MatrixTransport:
                 log.warning("send to %s: %s; retry in %.1f s", room_id, type(error).__name__, delay)
             else:
                 if isinstance(response, RoomSendResponse):
-                    return True
+                    return str(response.event_id)
                 response = _as_error(response)
                 if not _is_transient(response):
                     log.error("send to %s refused: %s", room_id, response.status_code)
-                    return False
+                    return None
                 delay = retry_delay(response, delay)
                 log.warning("send to %s: %s; retry in %.2f s", room_id, response.status_code, delay)
             await asyncio.sleep(delay)

@@ -1,0 +1,291 @@
+"""Knowledge upkeep in the core: counts, the opt-in unanswered log, retention, feedback,
+reload results, and that question text never reaches a log by default."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.admin import DAY, ReloadResult, Upkeep, render_reload_result, utc_day
+from bot.app import Reloader
+from bot.assistant import Assistant
+from bot.config import AdminConfig, Config, LoggingConfig, PrivacyConfig
+from bot.knowledge import SHIPPED_KNOWLEDGE, KnowledgeBase, load_knowledge
+from bot.logs import configure_logging
+from bot.metrics import Metrics
+from bot.models import Question
+from bot.store import Store
+
+T0 = 1_700_000_000.0  # 2023-11-14 22:13 UTC
+MARKER = "Zwartkoplampje-8842"  # unique: shows up only if message text leaks
+FALLBACK = f"wat kost een kilo {MARKER} bij de bakker"
+ANSWERED = "mag een boa online rondkijken op instagram?"
+
+
+class Clock:
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> KnowledgeBase:
+    return load_knowledge()
+
+
+def make(
+    knowledge: KnowledgeBase, store: Store, clock: Clock, **config: object
+) -> tuple[Assistant, Upkeep]:
+    cfg = replace(Config(), **config)  # type: ignore[arg-type]
+    assistant = Assistant(knowledge, cfg)
+    upkeep = Upkeep(cfg, assistant, store, clock)
+    upkeep.install()
+    return assistant, upkeep
+
+
+def ask(assistant: Assistant, text: str, transport: str = "matrix") -> str:
+    reply = assistant.handle(Question(text=text, transport=transport, mentioned=True))
+    assert reply is not None
+    return reply.kind
+
+
+# ---------------------------------------------------------------- counts and the log
+
+
+def test_counts_are_kept_but_no_text_by_default(knowledge: KnowledgeBase) -> None:
+    clock = Clock()
+    with Store(":memory:") as store:
+        assistant, _upkeep = make(knowledge, store, clock)
+        assert ask(assistant, FALLBACK) == "fallback"
+        assert ask(assistant, ANSWERED, "teams") == "answer"
+        assert ask(assistant, "!help") == "help"  # commands are not questions
+        rows = {(r.transport, r.decision, r.partner): r.count for r in store.question_counts("")}
+        assert rows == {("matrix", "fallback", "none"): 1, ("teams", "answer", "handhaving"): 1}
+        assert {r.day for r in store.question_counts("")} == {utc_day(T0)}
+        assert store.unanswered() == []  # privacy.log_unanswered is off by default
+
+
+def test_the_log_keeps_redacted_fallbacks_only_when_on(
+    knowledge: KnowledgeBase, tmp_path: Path
+) -> None:
+    clock = Clock()
+    path = tmp_path / "bot.sqlite3"
+    question = "mag de wijkagent 06-12345678 of jan@school.nl bellen over de kilo rijst prijs"
+    with Store(path) as store:
+        assistant, _upkeep = make(
+            knowledge, store, clock, privacy=PrivacyConfig(log_unanswered=True)
+        )
+        assert ask(assistant, question) == "fallback"
+        assert ask(assistant, ANSWERED) == "answer"
+        (logged,) = store.unanswered()
+        assert logged.decision == "fallback" and logged.transport == "matrix"
+        assert logged.asked_at == T0
+        assert "[telefoon]" in logged.text and "[e-mail]" in logged.text
+        assert "kilo rijst" in logged.text
+    # Not in the database files at all (WAL included): redacted before it was written.
+    raw = b"".join(file.read_bytes() for file in tmp_path.iterdir())
+    assert b"12345678" not in raw and b"jan@school.nl" not in raw
+    assert b"kilo rijst" in raw  # the check can see text that is stored
+
+
+def test_retention_deletes_what_is_older_than_the_period(knowledge: KnowledgeBase) -> None:
+    clock = Clock()
+    with Store(":memory:") as store:
+        assistant, upkeep = make(
+            knowledge,
+            store,
+            clock,
+            privacy=PrivacyConfig(log_unanswered=True, retention_days=30),
+        )
+        ask(assistant, "eerste onbekende vraag over kilo rijst")
+        clock.now = T0 + 20 * DAY
+        ask(assistant, "tweede onbekende vraag over kilo rijst")
+        clock.now = T0 + 30 * DAY + 1
+        assert upkeep.enforce_retention() == 1
+        assert [item.text for item in store.unanswered()] == [
+            "tweede onbekende vraag over kilo rijst"
+        ]
+        clock.now = T0 + 50 * DAY + 1
+        assert upkeep.enforce_retention() == 1
+        assert store.unanswered() == []
+        # Counts carry no text and stay for the statistics.
+        assert sum(row.count for row in store.question_counts("")) == 2
+
+
+def test_with_the_log_off_retention_keeps_nothing(knowledge: KnowledgeBase) -> None:
+    clock = Clock()
+    with Store(":memory:") as store:
+        store.log_unanswered(T0 - 60, "matrix", "fallback", "van toen het log aan stond", None, 0)
+        _assistant, upkeep = make(knowledge, store, clock)
+        assert upkeep.enforce_retention() == 1
+        assert store.unanswered() == []
+
+
+async def test_retention_runs_at_start_and_then_every_period(knowledge: KnowledgeBase) -> None:
+    clock = Clock()
+    stop = asyncio.Event()
+    calls: list[float] = []
+    with Store(":memory:") as store:
+        _assistant, upkeep = make(knowledge, store, clock)
+
+        def enforce() -> int:
+            calls.append(clock.now)
+            clock.now += DAY
+            if len(calls) == 3:
+                stop.set()
+            return 0
+
+        upkeep.enforce_retention = enforce  # type: ignore[method-assign]
+        await asyncio.wait_for(upkeep.retention_loop(stop, every=0.01), timeout=10)
+    assert calls == [T0, T0 + DAY, T0 + 2 * DAY]
+
+
+def test_feedback_counts_only_for_remembered_answers_and_can_be_withdrawn() -> None:
+    with Store(":memory:") as store:
+        store.remember_answer("$answer", "!room", "politie-online", T0)
+        assert store.record_feedback("$r1", "$answer", -1, T0)
+        assert store.record_feedback("$r1", "$answer", -1, T0)  # a replayed event: once
+        assert store.record_feedback("$r2", "$answer", 1, T0)
+        assert not store.record_feedback("$r3", "$not-an-answer", 1, T0)
+        (item,) = store.feedback_per_entry()
+        assert (item.entry, item.up, item.down) == ("politie-online", 1, 1)
+        assert store.remove_feedback("$r1")
+        (item,) = store.feedback_per_entry()
+        assert (item.up, item.down) == (1, 0)
+
+
+# ---------------------------------------------------------------- reload results
+
+
+def test_a_failed_reload_names_file_line_and_entry(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(SHIPPED_KNOWLEDGE, folder)
+    politie = folder / "entries" / "politie.yaml"
+    politie.write_text(
+        politie.read_text(encoding="utf-8").replace("topic: online", "topic: onbestaand", 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(Exception) as caught:
+        load_knowledge(folder)
+    problems = tuple(caught.value.problems)  # type: ignore[attr-defined]
+    result = ReloadResult(False, "file", T0, "abc123", 45, problems)
+    reply = render_reload_result(result)
+    assert reply.title == "Kennisbank niet bijgewerkt"
+    assert "laatste goede versie `abc123`" in reply.markdown
+    (problem,) = problems
+    assert f"{problem.file}:{problem.line}" in reply.text
+    assert str(problem.entry) in reply.text and "onbestaand" in reply.text
+
+
+async def test_reloader_reports_each_outcome_and_keeps_the_last_good(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(SHIPPED_KNOWLEDGE, folder)
+    original = load_knowledge(folder)
+    results: list[ReloadResult] = []
+    with Store(":memory:") as store:
+        assistant = Assistant(original)
+        upkeep = Upkeep(Config(), assistant, store, Clock())
+        upkeep.reload_listeners.append(results.append)
+        reloader = Reloader(assistant, Metrics(), folder, upkeep)
+
+        # An unchanged folder seen by the file watch: no news, nothing rebuilt.
+        assert await reloader.reload("file") is None
+        assert results == [] and assistant.knowledge is original
+
+        politie = folder / "entries" / "politie.yaml"
+        good = politie.read_text(encoding="utf-8")
+        politie.write_text(good + "  - id: [kapot\n", encoding="utf-8")
+        assert await reloader.reload("file") is not None
+        (failed,) = results
+        assert not failed.ok and failed.version == original.version
+        assert failed.problems and failed.problems[0].file.endswith("politie.yaml")
+        assert failed.problems[0].line > 0
+        assert assistant.knowledge is original  # the last good one keeps serving
+        assert upkeep.last_reload is failed
+
+        # Reverting to exactly the served version is news after a failure.
+        politie.write_text(good, encoding="utf-8")
+        assert await reloader.reload("file") is None
+        assert results[-1].ok and not results[-1].changed
+
+        politie.write_text(good.replace("Wat mag de politie online", "Wat mag politie online"))
+        origin = Question("!reload", transport="matrix", conversation_id="!admins:x")
+        assert await reloader.reload("command", origin) is None
+        done = results[-1]
+        assert done.ok and done.changed and done.trigger == "command"
+        assert done.requested_in == "!admins:x" and done.transport == "matrix"
+        assert assistant.knowledge.version == done.version != original.version
+
+
+# ---------------------------------------------------------------- message text and the logs
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
+
+
+def _exercise(knowledge: KnowledgeBase, logging_config: LoggingConfig) -> None:
+    clock = Clock()
+    admin = "@beheer:example.org"
+    with Store(":memory:") as store:
+        assistant, upkeep = make(
+            knowledge,
+            store,
+            clock,
+            privacy=PrivacyConfig(log_unanswered=True),
+            admins=AdminConfig(users=(admin,)),
+            logging=logging_config,
+        )
+        upkeep.request_reload = lambda _origin: None
+        for text in (FALLBACK, f"{ANSWERED} {MARKER}", f"!vraag {MARKER}", f"!onbekend {MARKER}"):
+            ask(assistant, text)
+        for command in ("!unanswered", "!stats", "!status", "!reload"):
+            for sender in (admin, "@iemand:example.org"):
+                reply = assistant.handle(Question(command, transport="matrix", sender_id=sender))
+                assert reply is not None
+        (logged,) = [item for item in store.unanswered() if MARKER in item.text][:1]
+        assert logged is not None  # the text was stored: only the logs must not have it
+
+
+def test_question_text_appears_in_no_log_by_default(
+    knowledge: KnowledgeBase, restore_logging: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    output = io.StringIO()
+    configure_logging(LoggingConfig(level="DEBUG"), output)
+    logging.getLogger().addHandler(caplog.handler)
+    caplog.set_level(logging.DEBUG)
+    _exercise(knowledge, LoggingConfig(level="DEBUG"))
+    assert any(record.name == "bot.admin" for record in caplog.records)  # it does log
+    for record in caplog.records:
+        assert MARKER not in f"{record.getMessage()} {record.args!r} {record.exc_text or ''}"
+    assert MARKER not in output.getvalue()
+
+
+def test_only_the_explicit_debug_option_logs_question_text(
+    knowledge: KnowledgeBase, restore_logging: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    debug = LoggingConfig(level="DEBUG", debug_message_text=True)
+    configure_logging(debug, io.StringIO())
+    logging.getLogger().addHandler(caplog.handler)
+    caplog.set_level(logging.DEBUG)
+    _exercise(knowledge, debug)
+    assert any(MARKER in record.getMessage() for record in caplog.records)
