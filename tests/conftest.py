@@ -87,3 +87,23 @@ def _private_index_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
         os.environ.pop("PARTNERBOT_CACHE_DIR", None)
     else:
         os.environ["PARTNERBOT_CACHE_DIR"] = previous
+
+
+async def room_history(human: Human, room_id: str) -> list[object]:
+    """Every event of a room as the homeserver has it, oldest first.
+
+    A client's sync can skip events (a burst larger than the sync's timeline limit arrives
+    as a "limited" timeline); counting answers from the server's history cannot.
+    """
+    from nio import RoomMessagesResponse
+
+    events: list[object] = []
+    token = ""
+    while True:
+        response = await human.client.room_messages(room_id, start=token, limit=100)
+        assert isinstance(response, RoomMessagesResponse), response
+        events.extend(response.chunk)
+        if not response.chunk or not response.end or response.end == token:
+            break
+        token = response.end
+    return list(reversed(events))
