@@ -15,8 +15,9 @@ from typing import TextIO
 
 from bot.config import LoggingConfig
 
-# Third-party loggers that can print message bodies or tokens at DEBUG/INFO level.
-_CHATTY_LIBRARIES = ("nio", "aiohttp.access", "peewee", "urllib3")
+# Third-party loggers that can print message bodies or tokens at DEBUG/INFO level
+# (markdown_it traces every block of every reply it renders).
+_CHATTY_LIBRARIES = ("nio", "aiohttp.access", "peewee", "urllib3", "markdown_it")
 
 
 class JsonFormatter(logging.Formatter):
