@@ -20,7 +20,7 @@ from bot.conversation import (
     role_request_partner,
 )
 from bot.knowledge import KnowledgeBase
-from bot.matching import Matcher
+from bot.matching import MIN_RANKED, Matcher
 from bot.models import Decision, Entry, Match, Question, Reply
 from bot.replies import (
     render_contact,
@@ -38,9 +38,13 @@ _PARTNER_WORDS = frozenset({"partners", "partner"})
 _CONTACT_WORDS = frozenset({"contact", "contacten", "contactgegevens"})
 
 
-def _chosen(entry: Entry) -> Decision:
-    """The decision for an entry picked without matching (a choice, a follow-up)."""
-    return Decision("answer", (Match(entry, 100.0),), confidence=100.0)
+def _chosen(entry: Entry, text: str, matcher: Matcher) -> Decision:
+    """The decision for an entry picked without matching (a choice, a follow-up, a role
+    request); the matcher's own ranking of the text fills the other candidates."""
+    _, ranked = matcher.rank(text)
+    others = [match for match in ranked if match.entry.id != entry.id]
+    matches = (Match(entry, 100.0), *others[: MIN_RANKED - 1])
+    return Decision("answer", matches, confidence=100.0)
 
 
 class QuestionObserver(Protocol):
@@ -137,7 +141,7 @@ class Assistant:
         partner = role_request_partner(text, loaded.matcher)
         role_entry = loaded.matcher.entry_for(partner, "rol") if partner else None
         if role_entry is not None:
-            return _chosen(role_entry)
+            return _chosen(role_entry, text, loaded.matcher)
         return loaded.matcher.decide(text)
 
     def _continue(self, text: str, question: Question, loaded: _Loaded) -> Reply | None:
@@ -154,13 +158,13 @@ class Assistant:
             choice = parse_choice(text, entries, matcher)
             if choice is None:
                 return None
-            return render_decision(_chosen(entries[choice]), text, knowledge)
+            return render_decision(_chosen(entries[choice], text, matcher), text, knowledge)
         follow_up = parse_follow_up(text, entries[0], matcher)
         if follow_up is None:
             return None
         entry = matcher.entry_for(follow_up.partner, follow_up.topic)
         if entry is not None:
-            return render_decision(_chosen(entry), text, knowledge)
+            return render_decision(_chosen(entry, text, matcher), text, knowledge)
         return render_no_section(
             follow_up.partner, follow_up.topic, matcher.entries_of(follow_up.partner), knowledge
         )

@@ -47,8 +47,8 @@ class SecretRef:
 @dataclass(frozen=True)
 class MatchingConfig:
     # Defaults chosen by measurement on shared/eval/dev.yaml (see bench/eval.py, README).
-    answer_threshold: float = 31.0
-    clarify_threshold: float = 24.0
+    answer_threshold: float = 23.0
+    clarify_threshold: float = 21.0
     clarify_margin: float = 1.0
 
 

@@ -62,7 +62,7 @@ _WEAK_CUES = re.compile(
     r"\b(hoe lang|hoeveel|aantal|volgende|eerstvolgende|wanneer is|wanneer begint|agenda"
     r"|wie is de|wie zijn de|adres van)\b"
 )
-STRONG_CUE_FACTOR = 0.3
+STRONG_CUE_FACTOR = 0.2
 WEAK_CUE_FACTOR = 0.6
 NAME_FACTOR = 0.4
 MIN_EVIDENCE = 1.0
@@ -122,6 +122,7 @@ class Matcher:
         texts_tokens: list[tuple[int, list[str]]] = []
         bags: list[set[str]] = []
         surfaces: dict[str, str] = {}
+        keyword_words: set[str] = set()
         for index, entry in enumerate(self.entries):
             phrasings = [entry.question, *entry.alternates]
             words_per_text = [analyze(text, self.synonyms, recording) for text in phrasings]
@@ -131,6 +132,10 @@ class Matcher:
                 words = analyze(extra, self.synonyms, recording)
                 bag.update(word.lemma for word in words)
                 words_per_text.append(words)
+            for keyword in entry.keywords:
+                keyword_words.update(
+                    word.lemma for word in analyze(keyword, self.synonyms, recording)
+                )
             for words in words_per_text:
                 surfaces.update((word.surface, word.lemma) for word in words)
             bags.append(bag)
@@ -199,6 +204,9 @@ class Matcher:
             for token in expanded:
                 self._text_postings[token].append(text_index)
         self._bags = [frozenset(bag) for bag in bags]
+        # Editors' keywords mark the domain's own terms ("samenwerking", "bron"): matched, they
+        # are evidence even when they are common Dutch words.
+        self._keyword_words = frozenset(canonical.get(word, word) for word in keyword_words)
         # In a large knowledge, a word found in most phrasings cannot tell entries apart but
         # would cost a visit to each of them: scoring skips it (it still counts in the norms).
         # Small knowledge bases, such as the shipped one, never reach these sizes.
@@ -407,7 +415,8 @@ class Matcher:
                 # word ("allemaal", "info", "top") counts for a third.
                 # A bare number ("2") means nothing without a question it answers.
                 strong = is_partner_word or (
-                    token not in self._common_words and not token.isdigit()
+                    not token.isdigit()
+                    and (token in self._keyword_words or token not in self._common_words)
                 )
                 evidence += 1.0 if strong else 1.0 / 3.0
         # A question of partner words only ("wat doet een jongerenwerker?") asks about the
@@ -479,6 +488,7 @@ class Matcher:
         value = best.score * (0.3 + 0.7 * support.coverage) * analysis.unanswerable_cue
         if analysis.names:
             value *= NAME_FACTOR
+
         if support.evidence < MIN_EVIDENCE:
             # Only common words matched ("hoi allemaal", "top info"): too thin to answer.
             value *= THIN_EVIDENCE_FACTOR

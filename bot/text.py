@@ -27,7 +27,7 @@ _TOKEN_RE = re.compile(rf"{_EMAIL}|[a-z0-9]+(?:&[a-z0-9]+)*")
 # "t & h" is "t&h".
 _SPACED_AMPERSAND = re.compile(r"\b([a-z]) ?& ?([a-z])\b")
 # "e-mail", "e-mailadres": a single letter before a hyphen belongs to the next word.
-_SINGLE_LETTER_HYPHEN = re.compile(r"\b([a-z])-(?=[a-z])")
+_SINGLE_LETTER_HYPHEN = re.compile(r"(?<![&\w])([a-z])-(?=[a-z])")
 
 # Words that carry no meaning for choosing an answer. Chosen word by word, not taken from a
 # generic list: modal and negation words ("mag", "mogen", "niet", "geen", "wel") are kept,
@@ -40,11 +40,13 @@ STOP_WORDS = frozenset(
     dat die dit deze daar hier er ik je jij jou jouw u uw we wij ze zij hij haar hem hun
     ons onze mijn me mij men jullie zich zelf
     wat hoe welk welke wie waarom wanneer waar waarvoor waarmee
-    ook nog al maar dan dus eigenlijk even toch nou gewoon precies echt heel erg zo
+    ook nog al maar dan dus eigenlijk even toch nou gewoon precies echt heel erg zo zit zitten
     iets iemand eens hoor hè he hoi hallo hey hi dag goedemorgen goedemiddag
-    graag alsjeblieft aub pls please svp bedankt dank dankjewel thanks
+    graag alsjeblieft aub pls please svp bedankt dank dankjewel thanks thx tnx top super
+    mooi fijn prima oke ok okay cool nice gaaf helder duidelijk
     the a an of to is are was be in on for and or what how which who why do does can
-    it this that with about me my i you your we our they their there
+    it this that with about me my i you your we our they their there when where should
+    would could will
     """.split()
 )
 
@@ -53,6 +55,9 @@ STOP_WORDS = frozenset(
 _FRAMING = re.compile(
     r"\b(?:volgens|in|uit|van) (?:de|deze|die|dit) (?:infographic|infographics|plaat|overzicht)\b"
     r"|\b(?:according to|in) (?:the|this) infographic\b"
+    # chat openers that ask nothing themselves
+    r"|\b(?:iemand )?enig idee\b|\bweet iemand\b|\bvraagje\b|\bquick question\b"
+    r"|\beven checken\b|\bkorte vraag\b"
 )
 _COMMON_WORDS = Path(__file__).resolve().parent / "data" / "common_words_nl.txt"
 
