@@ -8,10 +8,10 @@ handed over once no further change came for ``step_ms``, at the latest after
 validates the whole knowledge before swapping, so a half-written file never reaches a
 question, it only produces a failed reload that the next save repairs.
 
-``ready`` is set once the watch is in place (its first round completed), so a caller knows
-that later edits are seen. At that moment one reload is asked for as well: it catches an edit
-made between loading the knowledge and starting the watch (the reloader does nothing when the
-folder still holds the version it serves).
+Once the watch is in place (its first round completed) one reload is asked for: it catches an
+edit made between loading the knowledge and starting the watch (the reloader does nothing
+when the folder still holds the version it serves). ``ready`` is set after that check, so a
+caller knows that every later edit is seen.
 """
 
 from __future__ import annotations
@@ -67,15 +67,16 @@ async def watch_knowledge(
             yield_on_timeout=True,
         ):
             if first:
-                first = False
                 log.info("watching %s for knowledge changes", folder)
-                if ready is not None:
-                    ready.set()
             elif not changes:
                 continue  # a quiet round
             else:
                 log.info("knowledge folder changed (%d file(s)); reloading", len(changes))
             await reload()
+            if first:
+                first = False
+                if ready is not None:
+                    ready.set()
     except (OSError, RuntimeError) as error:
         log.error("cannot watch %s (%s); reload with SIGHUP or the reload command", folder, error)
     finally:
