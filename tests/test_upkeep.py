@@ -289,3 +289,13 @@ def test_only_the_explicit_debug_option_logs_question_text(
     caplog.set_level(logging.DEBUG)
     _exercise(knowledge, debug)
     assert any(MARKER in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("👍", 1), ("👍️", 1), ("👍🏽", 1), ("👎", -1), ("👎🏿", -1), ("❤️", None), ("+1", None)],
+)
+def test_reaction_keys_that_count_as_feedback(key: str, value: int | None) -> None:
+    from bot.transports.matrix import feedback_value
+
+    assert feedback_value(key) == value
