@@ -143,14 +143,17 @@ def _ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     status = EXIT_OK
+    knowledge_path = args.knowledge
     if args.config:
         try:
-            load_config(args.config, os.environ)
+            config = load_config(args.config, os.environ)
+            # The knowledge the config would run with, unless --knowledge overrides it.
+            knowledge_path = knowledge_path or config.knowledge_path or None
         except ConfigError as error:
             for problem in error.problems:
                 print(f"error: {args.config}: {problem}", file=err)
             status = EXIT_ERROR
-    knowledge = _load(args.knowledge, err)
+    knowledge = _load(knowledge_path, err)
     if knowledge is None:
         return EXIT_ERROR
     if status == EXIT_OK:

@@ -7,6 +7,7 @@ in a single ``ConfigError`` with the key path of each.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import types
 import typing
@@ -259,6 +260,25 @@ def _check_secret(
         problems.append(f"{path}: required; set 'env' (a variable name) or 'file' (a path)")
 
 
+def _check_base64_token(
+    ref: SecretRef, path: str, environ: Mapping[str, str], problems: list[str]
+) -> None:
+    """Teams shows the security token base64-encoded; anything else cannot sign."""
+    try:
+        secret = resolve_secret(ref, environ)
+    except OSError:
+        return  # reported by _check_secret
+    if secret is None:
+        return
+    try:
+        if not base64.b64decode(secret.value, validate=True):
+            raise ValueError
+    except ValueError:
+        problems.append(
+            f"{path}: the token is not valid base64; copy it exactly as Teams showed it"
+        )
+
+
 def _validate(config: Config, environ: Mapping[str, str], problems: list[str]) -> None:
     if config.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         problems.append(f"logging.level: unknown level {config.logging.level!r}")
@@ -301,6 +321,7 @@ def _validate(config: Config, environ: Mapping[str, str], problems: list[str]) -
                 problems.append(f"{path}.name: '{hook.name}' is used twice")
             seen.add(hook.name)
             _check_secret(hook.token, f"{path}.token", environ, problems, True)
+            _check_base64_token(hook.token, f"{path}.token", environ, problems)
         if teams.max_body_bytes < 1024:
             problems.append("teams.max_body_bytes: must be at least 1024")
         if not 0 < teams.reply_timeout_seconds < 5:

@@ -164,7 +164,7 @@ def test_the_environment_is_injected_not_read_from_the_process(
         tmp_path, "teams:\n  webhooks:\n    - name: a\n      token:\n        env: PW_TEST_TOKEN\n"
     )
     one(problems(path, {}), "teams.webhooks[0].token.env:", "not set")
-    assert load_config(path, {"PW_TEST_TOKEN": "given"}).teams is not None
+    assert load_config(path, {"PW_TEST_TOKEN": "Z2l2ZW4="}).teams is not None
 
 
 def test_knowledge_path_at_the_top_level_is_pointed_to_knowledge_path(tmp_path: Path) -> None:
@@ -237,3 +237,36 @@ def test_check_with_a_broken_config_exits_1_without_traceback(tmp_path: Path) ->
     assert any("web.port:" in line for line in errors)
     assert all(str(path) in line for line in errors)
     assert result.stdout == ""  # no "ok" summary when the config is broken
+
+
+def test_a_teams_token_that_is_not_base64_is_reported_by_check(tmp_path: Path) -> None:
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(
+        "teams:\n  webhooks:\n    - name: wijk\n      token: {env: TEAMS_TOKEN}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file, {"TEAMS_TOKEN": "geen base64!"})
+    assert any(
+        "teams.webhooks[0].token" in problem and "base64" in problem
+        for problem in caught.value.problems
+    )
+    load_config(config_file, {"TEAMS_TOKEN": "c2VjcmV0LXRva2Vu"})  # valid: no error
+
+
+def test_check_with_a_config_validates_the_configs_knowledge_folder(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    broken = tmp_path / "knowledge"
+    broken.mkdir()
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(f"knowledge:\n  path: {broken}\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check", "--config", str(config_file)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert str(broken) in result.stderr or "taxonomy.yaml" in result.stderr

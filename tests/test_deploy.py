@@ -105,7 +105,11 @@ def test_run_names_a_secret_file_that_is_a_directory(tmp_path: Path) -> None:
 def test_run_with_a_token_that_is_not_base64(tmp_path: Path) -> None:
     code, errors = run(teams_config(tmp_path), env={"PW_DEPLOY_TOKEN": "geen base64!"})
     assert code == 1
-    assert errors == ["teams.webhooks[0].token: security token is not valid base64"]
+    # Caught while validating the config, before anything starts.
+    assert errors == [
+        "teams.webhooks[0].token: the token is not valid base64; "
+        "copy it exactly as Teams showed it"
+    ]
 
 
 def test_run_with_an_unusable_storage_path(tmp_path: Path) -> None:
