@@ -33,6 +33,7 @@ from bot.knowledge import (
     KnowledgeBase,
     KnowledgeError,
     Problem,
+    knowledge_version,
     load_knowledge,
 )
 from bot.logs import configure_logging
@@ -135,6 +136,27 @@ class Reloader:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _load_settled(self) -> KnowledgeBase:
+        """Load the folder, again if a file changed while it was read.
+
+        ``load_knowledge`` hashes the files for the version after parsing them: an editor's
+        save in between would label the old content with the new version, and a later
+        reload would then take the new content for "unchanged". A file that vanishes
+        mid-read is a problem to report, not a crash.
+        """
+        root = self.folder or SHIPPED_KNOWLEDGE
+        try:
+            for _attempt in range(3):
+                before = knowledge_version(root)
+                knowledge = load_knowledge(root)
+                if knowledge.version == before:
+                    break
+            return knowledge
+        except OSError as error:
+            name = getattr(error, "filename", None) or str(root)
+            problem = Problem(str(name), 0, None, f"cannot read: {error.strerror or error}")
+            raise KnowledgeError([problem]) from None
+
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
@@ -146,7 +168,7 @@ class Reloader:
         async with self._lock:
             serving = self.assistant.knowledge
             try:
-                knowledge = await asyncio.to_thread(load_knowledge, self.folder)
+                knowledge = await asyncio.to_thread(self._load_settled)
                 changed = knowledge.version != serving.version
                 if changed:
                     # Build the index off the loop too, then swap in one assignment.

@@ -72,7 +72,10 @@ async def watch_knowledge(
                 continue  # a quiet round
             else:
                 log.info("knowledge folder changed (%d file(s)); reloading", len(changes))
-            await reload()
+            try:
+                await reload()
+            except Exception:  # a failing reload must not end the watch
+                log.exception("knowledge reload after a change failed")
             if first:
                 first = False
                 if ready is not None:

@@ -299,3 +299,59 @@ def test_reaction_keys_that_count_as_feedback(key: str, value: int | None) -> No
     from bot.transports.matrix import feedback_value
 
     assert feedback_value(key) == value
+
+
+async def test_a_save_during_a_reload_is_not_mistaken_for_no_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """load_knowledge hashes the files after parsing them: a save in between labels the old
+    content with the new version. The reloader loads again until both agree."""
+    import bot.app
+    from bot.knowledge import knowledge_version
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(SHIPPED_KNOWLEDGE, folder)
+    politie = folder / "entries" / "politie.yaml"
+    old_text = "Wat mag de politie online"
+    real_load = bot.app.load_knowledge
+    raced: list[bool] = []
+
+    def load_while_an_editor_saves(root: Path) -> KnowledgeBase:
+        loaded = real_load(root)
+        if not raced:  # the race, once: parsed the old text, then the save, then the hash
+            raced.append(True)
+            politie.write_text(
+                politie.read_text(encoding="utf-8").replace(old_text, "Wat mag politie online")
+            )
+            return replace(loaded, version=knowledge_version(root))
+        return loaded
+
+    monkeypatch.setattr(bot.app, "load_knowledge", load_while_an_editor_saves)
+    with Store(":memory:") as store:
+        assistant = Assistant(load_knowledge(folder))
+        reloader = Reloader(assistant, Metrics(), folder, Upkeep(Config(), assistant, store))
+        assert await reloader.reload("file") is None
+    assert raced
+    served = [entry.question for entry in assistant.knowledge.entries]
+    assert "Wat mag politie online, en in welke bronnen?" in served
+    assert not any(question.startswith(old_text) for question in served)
+
+
+async def test_a_file_that_vanishes_while_reading_is_a_reported_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.app
+
+    def vanished(_root: Path) -> str:
+        raise FileNotFoundError(2, "No such file or directory", str(tmp_path / "weg.yaml"))
+
+    monkeypatch.setattr(bot.app, "knowledge_version", vanished)
+    results: list[ReloadResult] = []
+    with Store(":memory:") as store:
+        assistant = Assistant(load_knowledge())
+        upkeep = Upkeep(Config(), assistant, store)
+        upkeep.reload_listeners.append(results.append)
+        error = await Reloader(assistant, Metrics(), tmp_path, upkeep).reload("file")
+    assert error is not None
+    (result,) = results
+    assert not result.ok and result.problems[0].file.endswith("weg.yaml")

@@ -76,3 +76,26 @@ async def test_a_missing_folder_is_logged_not_raised(
         await asyncio.wait_for(watch_knowledge(tmp_path / "weg", calls.reload, stop), WITHIN)
     assert calls.count == 0
     assert any("cannot watch" in record.getMessage() for record in caplog.records)
+
+
+async def test_a_failing_reload_does_not_end_the_watch(tmp_path: Path) -> None:
+    target = tmp_path / "partners.yaml"
+    target.write_text("partners: []\n", encoding="utf-8")
+    calls, stop, ready = Calls(), asyncio.Event(), asyncio.Event()
+
+    async def fails_at_first() -> None:
+        await calls.reload()
+        if calls.count == 2:
+            raise RuntimeError("reload broke")
+
+    task = asyncio.create_task(
+        watch_knowledge(tmp_path, fails_at_first, stop, ready=ready, debounce_ms=800, step_ms=50)
+    )
+    await asyncio.wait_for(ready.wait(), WITHIN)
+    assert await calls.next() == 1
+    target.write_text("partners: [1]\n", encoding="utf-8")
+    assert await calls.next() == 2  # this one raises
+    target.write_text("partners: [2]\n", encoding="utf-8")
+    assert await calls.next() == 3  # still watching
+    stop.set()
+    await asyncio.wait_for(task, WITHIN)
