@@ -33,7 +33,6 @@ from bot.knowledge import (
     KnowledgeBase,
     KnowledgeError,
     Problem,
-    knowledge_version,
     load_knowledge,
 )
 from bot.logs import configure_logging
@@ -137,25 +136,8 @@ class Reloader:
         task.add_done_callback(self._tasks.discard)
 
     def _load_settled(self) -> KnowledgeBase:
-        """Load the folder, again if a file changed while it was read.
-
-        ``load_knowledge`` hashes the files for the version after parsing them: an editor's
-        save in between would label the old content with the new version, and a later
-        reload would then take the new content for "unchanged". A file that vanishes
-        mid-read is a problem to report, not a crash.
-        """
-        root = self.folder or SHIPPED_KNOWLEDGE
-        try:
-            for _attempt in range(3):
-                before = knowledge_version(root)
-                knowledge = load_knowledge(root)
-                if knowledge.version == before:
-                    break
-            return knowledge
-        except OSError as error:
-            name = getattr(error, "filename", None) or str(root)
-            problem = Problem(str(name), 0, None, f"cannot read: {error.strerror or error}")
-            raise KnowledgeError([problem]) from None
+        """Load the folder; ``load_knowledge`` itself reads again when a save raced it."""
+        return load_knowledge(self.folder or SHIPPED_KNOWLEDGE)
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -490,11 +490,30 @@ def _check_across_entries(entries: list[Entry], problems: list[Problem]) -> None
 
 
 def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
-    """Load, validate and freeze a knowledge folder (the shipped one by default)."""
+    """Load, validate and freeze a knowledge folder (the shipped one by default).
+
+    The version is a hash of the files taken after parsing them; an editor's save in
+    between would label old content with the new version (and a later reload would take the
+    new content for unchanged), so the folder is read again until the two agree.
+    """
     root = Path(path) if path is not None else SHIPPED_KNOWLEDGE
-    problems: list[Problem] = []
     if not root.is_dir():
         raise KnowledgeError([Problem(str(root), 0, None, "is not a folder")])
+    try:
+        for _attempt in range(3):
+            before = knowledge_version(root)
+            knowledge = _load_once(root)
+            if knowledge.version == before:
+                break
+        return knowledge
+    except OSError as error:  # a file vanished while it was read
+        name = getattr(error, "filename", None) or str(root)
+        problem = Problem(str(name), 0, None, f"cannot read: {error.strerror or error}")
+        raise KnowledgeError([problem]) from None
+
+
+def _load_once(root: Path) -> KnowledgeBase:
+    problems: list[Problem] = []
     partner_ids, topics = _load_taxonomy(root, problems)
     partners = _load_partners(root, partner_ids, problems)
     contacts = _load_contacts(root, problems)

@@ -305,15 +305,15 @@ async def test_a_save_during_a_reload_is_not_mistaken_for_no_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """load_knowledge hashes the files after parsing them: a save in between labels the old
-    content with the new version. The reloader loads again until both agree."""
-    import bot.app
+    content with the new version. It loads again until both agree."""
+    import bot.knowledge
     from bot.knowledge import knowledge_version
 
     folder = tmp_path / "knowledge"
     shutil.copytree(SHIPPED_KNOWLEDGE, folder)
     politie = folder / "entries" / "politie.yaml"
     old_text = "Wat mag de politie online"
-    real_load = bot.app.load_knowledge
+    real_load = bot.knowledge._load_once
     raced: list[bool] = []
 
     def load_while_an_editor_saves(root: Path) -> KnowledgeBase:
@@ -326,7 +326,7 @@ async def test_a_save_during_a_reload_is_not_mistaken_for_no_change(
             return replace(loaded, version=knowledge_version(root))
         return loaded
 
-    monkeypatch.setattr(bot.app, "load_knowledge", load_while_an_editor_saves)
+    monkeypatch.setattr(bot.knowledge, "_load_once", load_while_an_editor_saves)
     with Store(":memory:") as store:
         assistant = Assistant(load_knowledge(folder))
         reloader = Reloader(assistant, Metrics(), folder, Upkeep(Config(), assistant, store))
@@ -340,15 +340,15 @@ async def test_a_save_during_a_reload_is_not_mistaken_for_no_change(
 async def test_a_file_that_vanishes_while_reading_is_a_reported_problem(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.app
+    import bot.knowledge
 
     def vanished(_root: Path) -> str:
         raise FileNotFoundError(2, "No such file or directory", str(tmp_path / "weg.yaml"))
 
-    monkeypatch.setattr(bot.app, "knowledge_version", vanished)
     results: list[ReloadResult] = []
     with Store(":memory:") as store:
         assistant = Assistant(load_knowledge())
+        monkeypatch.setattr(bot.knowledge, "knowledge_version", vanished)
         upkeep = Upkeep(Config(), assistant, store)
         upkeep.reload_listeners.append(results.append)
         error = await Reloader(assistant, Metrics(), tmp_path, upkeep).reload("file")
