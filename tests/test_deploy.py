@@ -107,8 +107,7 @@ def test_run_with_a_token_that_is_not_base64(tmp_path: Path) -> None:
     assert code == 1
     # Caught while validating the config, before anything starts.
     assert errors == [
-        "teams.webhooks[0].token: the token is not valid base64; "
-        "copy it exactly as Teams showed it"
+        "teams.webhooks[0].token: the token is not valid base64; copy it exactly as Teams showed it"
     ]
 
 
