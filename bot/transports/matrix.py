@@ -24,7 +24,7 @@ import logging
 import random
 import re
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -151,6 +151,17 @@ _EMOJI_DECORATION = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff]")
 def feedback_value(key: str) -> int | None:
     """+1 for a thumbs up, -1 for a thumbs down (any skin tone), None for anything else."""
     return _FEEDBACK_KEYS.get(_EMOJI_DECORATION.sub("", key.strip()))
+
+
+# 1️⃣ .. 9️⃣ on a "Bedoel je" message choose that option.
+_KEYCAP = re.compile("^([1-9])\ufe0f?\u20e3$")
+MAX_OFFERS = 1000
+
+
+def choice_number(key: str) -> str | None:
+    """ "2" for a 2️⃣ reaction (with or without variation selector), None otherwise."""
+    found = _KEYCAP.match(key.strip())
+    return found.group(1) if found else None
 
 
 def notice_content(reply: Reply) -> dict[str, Any]:
@@ -317,6 +328,8 @@ class MatrixTransport:
         self._in_flight: dict[str, asyncio.Task[Any]] = {}
         self._room_locks: dict[str, asyncio.Lock] = {}
         self._invites_seen: set[str] = set()
+        # Our "Bedoel je" messages (event id → thread root), newest last.
+        self._offers: OrderedDict[str, str | None] = OrderedDict()
         self._client: AsyncClient | None = None
         self._upkeep = upkeep
         if upkeep is not None:
@@ -622,6 +635,8 @@ class MatrixTransport:
         if isinstance(event, MegolmEvent):
             log.info("event %s in %s: undecryptable, skipped", event.event_id, room.room_id)
             return None
+        if isinstance(event, ReactionEvent):
+            return self._consider_reaction(client, room, event)
         # RoomMessageText only: m.notice (other bots), emotes, media and state are never answered.
         if not isinstance(event, RoomMessageText) or event.sender == self._matrix.user_id:
             return None
@@ -645,7 +660,54 @@ class MatrixTransport:
         if reply is None:
             log.debug("event %s in %s: not for the bot", event_id, room.room_id)
             return None
-        verdict = self._limiter.check(room.room_id, event.sender)
+        return self._respond(client, room, event_id, event.sender, reply, event_id, thread_root)
+
+    def _consider_reaction(
+        self, client: AsyncClient, room: MatrixRoom, event: ReactionEvent
+    ) -> asyncio.Task[Any] | None:
+        """A 1️⃣/2️⃣ reaction on one of our "Bedoel je" messages picks that option."""
+        number = choice_number(event.key)
+        if number is None or event.reacts_to not in self._offers:
+            return None
+        event_id = event.event_id
+        if event.sender == self._matrix.user_id or event_id in self._in_flight:
+            return None
+        if self._store.is_answered(event_id):
+            return None
+        if event.server_timestamp < (self._clock() - self._catch_up_seconds()) * 1000:
+            return None
+        thread_root = self._offers[event.reacts_to]
+        question = Question(
+            text=number,
+            transport="matrix",
+            conversation_id=room.room_id,
+            sender_id=event.sender,
+            thread_id=thread_root,
+            mentioned=True,
+            is_direct=room.joined_count == 2,
+        )
+        reply = self._assistant.handle(question)
+        # Only the person the options were offered to can choose; anyone else's 2️⃣ is
+        # just a reaction, and gets no "geen antwoord" in reply.
+        if reply is None or reply.kind != "answer":
+            return None
+        return self._respond(
+            client, room, event_id, event.sender, reply, event.reacts_to, thread_root
+        )
+
+    def _respond(
+        self,
+        client: AsyncClient,
+        room: MatrixRoom,
+        event_id: str,
+        sender: str,
+        reply: Reply,
+        reply_to: str,
+        thread_root: str | None,
+    ) -> asyncio.Task[Any] | None:
+        """Send ``reply`` for the event ``event_id`` (flood limits applied), as a rich reply to
+        ``reply_to``; tracked so shutdown can finish it."""
+        verdict = self._limiter.check(room.room_id, sender)
         log.info("event %s in %s: %s, flood %s", event_id, room.room_id, reply.kind, verdict)
         if verdict == "drop":
             self._store.mark_answered(event_id, room.room_id, self._clock())
@@ -654,9 +716,10 @@ class MatrixTransport:
         entry = best.entry.id if reply.kind == "answer" and best is not None else None
         if verdict == "notify":
             reply, entry = _flood_reply(), None
-        content_out = reply_content(reply, event_id, event.sender, thread_root)
+        content_out = reply_content(reply, reply_to, sender, thread_root)
+        offer = reply.kind == "clarify"
         task = asyncio.create_task(
-            self._deliver(client, room.room_id, event_id, content_out, entry)
+            self._deliver(client, room.room_id, event_id, content_out, entry, offer, thread_root)
         )
         self._track(event_id, task)
         return task
@@ -695,6 +758,8 @@ class MatrixTransport:
         event_id: str,
         content: dict[str, Any],
         entry: str | None = None,
+        offer: bool = False,
+        thread_root: str | None = None,
     ) -> None:
         # One reply at a time per room keeps answers in question order (the lock is FIFO).
         lock = self._room_locks.setdefault(room_id, asyncio.Lock())
@@ -706,6 +771,10 @@ class MatrixTransport:
                 self._store.mark_answered(event_id, room_id, self._clock())
                 if entry is not None:  # remembered so a reaction can be credited to it
                     self._store.remember_answer(sent, room_id, entry, self._clock())
+                if offer:  # options offered: a 1️⃣/2️⃣ reaction on it chooses
+                    self._offers[sent] = thread_root
+                    while len(self._offers) > MAX_OFFERS:
+                        self._offers.popitem(last=False)
                 log.info("answered %s in %s", event_id, room_id)
 
     async def _send(
