@@ -393,6 +393,19 @@ class Matcher:
     def _percent(raw: float) -> float:
         return round(max(0.0, min(1.0, raw)) * 100.0, 2)
 
+    @staticmethod
+    def _best(scores: Mapping[int, float], count: int) -> list[int]:
+        """The ``count`` best entry indexes, ordered as ``rank`` orders them (score, then
+        knowledge order). The cut-off score is found on bare floats first: at 10,000 entries a
+        key function per candidate would cost more than the scoring."""
+        if len(scores) <= count:
+            chosen = list(scores)
+        else:
+            cutoff = heapq.nlargest(count, scores.values())[-1]
+            chosen = [index for index, score in scores.items() if score >= cutoff]
+        chosen.sort(key=lambda index: (-scores[index], index))
+        return chosen[:count]
+
     def _matches(self, order: Iterable[int], scores: Mapping[int, float]) -> list[Match]:
         matches = [Match(self.entries[index], self._percent(scores[index])) for index in order]
         matches.extend(self._padding(scores.keys(), MIN_RANKED - len(matches)))
@@ -462,7 +475,7 @@ class Matcher:
     def decide(self, text: str) -> Decision:
         analysis = self.analyse(text)
         scores = self._scores(analysis)
-        best_indexes = heapq.nlargest(MIN_RANKED, scores, key=lambda index: (scores[index], -index))
+        best_indexes = self._best(scores, MIN_RANKED)
         top = self._matches(best_indexes, scores)
         if not best_indexes or not analysis.tokens:
             return Decision("fallback", tuple(top))

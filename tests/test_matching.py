@@ -242,3 +242,13 @@ def test_zero_thresholds_answer_even_weak_questions(knowledge: KnowledgeBase) ->
         knowledge, MatchingConfig(answer_threshold=0.0, clarify_threshold=0.0, clarify_margin=0.0)
     )
     assert lenient.decide("ik wil pizza bestellen").kind == "answer"
+
+
+@pytest.mark.parametrize(
+    "question", ["osint cursus", "mag een boa op insta kijken", "politie", "bronnen gemeente"]
+)
+def test_decide_lists_the_same_top_candidates_as_rank(matcher: Matcher, question: str) -> None:
+    _, ranked = matcher.rank(question)
+    decided = matcher.decide(question).matches
+    assert [m.entry.id for m in decided] == [m.entry.id for m in ranked[: len(decided)]]
+    assert [m.score for m in decided] == [m.score for m in ranked[: len(decided)]]
