@@ -50,8 +50,8 @@ def without_comparison_rows(markdown: str) -> str:
 
 def _comparison_html(rows: Sequence[tuple[str, str]]) -> str:
     body = "".join(
-        f"<tr><td><strong>{markdown_to_html(name).removeprefix('<p>').removesuffix('</p>')}"
-        f"</strong></td><td>{markdown_to_html(text).removeprefix('<p>').removesuffix('</p>')}"
+        f"<tr><td><strong>{_knowledge_html(name).removeprefix('<p>').removesuffix('</p>')}"
+        f"</strong></td><td>{_knowledge_html(text).removeprefix('<p>').removesuffix('</p>')}"
         "</td></tr>"
         for name, text in rows
     )
@@ -74,6 +74,12 @@ def _markdown() -> Any:
 
 def markdown_to_html(markdown: str) -> str:
     return str(_markdown().render(markdown)).strip()
+
+
+# The knowledge's own texts (answers, names, sources, contacts) are the same for every
+# question, and rendering them is most of the cost of a reply: render each once. Only
+# knowledge text goes through this cache, never a user's words.
+_knowledge_html = lru_cache(maxsize=4096)(markdown_to_html)
 
 
 def markdown_to_plain(markdown: str) -> str:
@@ -138,6 +144,7 @@ def _build(
     decision: Decision | None = None,
     quoted: str | None = None,
     comparison: tuple[tuple[str, str], ...] = (),
+    knowledge_body: bool = False,
 ) -> Reply:
     """Render every format from one structure, so they can never say different things."""
     md_parts = [f"**{title}**"] if title else []
@@ -152,10 +159,11 @@ def _build(
         # The partner rows become a table (HTML) or aligned columns (plain text).
         rest = without_comparison_rows(body_markdown)
         plain_parts.append(markdown_to_plain(rest) + "\n\n" + _comparison_plain(comparison))
-        html_parts.append(markdown_to_html(rest) + _comparison_html(comparison))
+        html_parts.append(_knowledge_html(rest) + _comparison_html(comparison))
     else:
         plain_parts.append(markdown_to_plain(body_markdown))
-        html_parts.append(markdown_to_html(body_markdown))
+        render = _knowledge_html if knowledge_body else markdown_to_html
+        html_parts.append(render(body_markdown))
     facts_md: list[str] = []
     facts_plain: list[str] = []
     if partner_name:
@@ -170,7 +178,7 @@ def _build(
         html_parts.append(
             "<p>"
             + "<br>".join(
-                markdown_to_html(f).removeprefix("<p>").removesuffix("</p>") for f in facts_md
+                _knowledge_html(f).removeprefix("<p>").removesuffix("</p>") for f in facts_md
             )
             + "</p>"
         )
@@ -182,7 +190,7 @@ def _build(
         md_parts.append("**Contact:**\n" + _contacts_markdown(contacts))
         plain_parts.append("Contact:\n" + _contacts_plain(contacts))
         html_parts.append(
-            "<p><strong>Contact:</strong></p>" + markdown_to_html(_contacts_markdown(contacts))
+            "<p><strong>Contact:</strong></p>" + _knowledge_html(_contacts_markdown(contacts))
         )
     return Reply(
         kind=kind,
@@ -224,6 +232,7 @@ def render_decision(decision: Decision, question: str, knowledge: KnowledgeBase)
             legal_note=legal,
             decision=decision,
             comparison=comparison_rows(entry.answer) if entry.partner == "algemeen" else (),
+            knowledge_body=True,
         )
     if decision.kind == "clarify" and decision.options:
         labels = tuple(_option_label(match.entry, knowledge) for match in decision.options)
@@ -237,6 +246,7 @@ def render_decision(decision: Decision, question: str, knowledge: KnowledgeBase)
             option_ids=tuple(match.entry.id for match in decision.options),
             legal_note=legal,
             decision=decision,
+            knowledge_body=True,
         )
     return render_fallback(question, knowledge, decision)
 
@@ -283,7 +293,8 @@ def render_fallback(
         body,
         contacts=knowledge.contacts,
         decision=decision,
-        quoted=quoted or None,
+        quoted=quoted or None,  # escaped in _build; the body itself is fixed text
+        knowledge_body=True,
     )
 
 
