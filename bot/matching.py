@@ -2,7 +2,7 @@
 
 Pure and synchronous. Everything that does not depend on the question (normalised texts,
 vocabulary, weights, inverted indexes) is computed once in ``Matcher.__init__``; a question
-then costs a few dictionary look-ups per word, whatever the size of the knowledge.
+then costs work in proportion to the entries that share a word with it.
 
 Scoring, per entry, on IDF-weighted lemmas:
 - ``phrasing``: cosine similarity with the closest of its question and alternate questions
@@ -11,8 +11,9 @@ Scoring, per entry, on IDF-weighted lemmas:
   keywords, answer) explains;
 - a partner adjustment: a question that names a partner prefers that partner's entries, a
   question that names several partners (or "welke partners") prefers the comparisons.
-The decision then also looks at how much of the question the knowledge knows at all, and at
-cues for things the infographic never answers (costs, dates, phone numbers, names).
+The decision then also looks at how much of the question's topic the best entry explains,
+whether only common words matched, and cues for things the infographic never answers (costs,
+dates, phone numbers, unknown names).
 """
 
 from __future__ import annotations
@@ -90,7 +91,6 @@ class Analysis:
     tokens: tuple[str, ...]
     partners: frozenset[str]
     asking_partner: str | None  # "ik ben boa, ...": the partner the asker belongs to
-    known_share: float  # share of the question's weight that the knowledge knows
     unanswerable_cue: float  # factor for cues of unanswerable questions (1.0: none)
     names: int
 
@@ -299,9 +299,6 @@ class Matcher:
         capped = text[:MAX_MATCH_CHARS]
         words = self.query_words(capped)
         tokens = [token for _, resolved in words for token in resolved]
-        weights = {token: self._weight(token) for token in tokens}
-        total = sum(weights.values())
-        known = sum(weight for token, weight in weights.items() if token in self._idf)
         surface = " ".join(tokenize(capped))
         cue = 1.0
         if _STRONG_CUES.search(surface):
@@ -331,7 +328,6 @@ class Matcher:
             tokens=tuple(tokens),
             partners=partners,
             asking_partner=next(iter(asking)) if len(asking) == 1 else None,
-            known_share=known / total if total else 0.0,
             unanswerable_cue=cue,
             names=names,
         )
