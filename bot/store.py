@@ -16,6 +16,11 @@ from types import TracebackType
 from bot.privacy import redact
 
 _SCHEMA = """
+CREATE TABLE IF NOT EXISTS joined_rooms (
+    room_id TEXT PRIMARY KEY,
+    inviter TEXT NOT NULL,
+    joined_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS kv (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -217,6 +222,22 @@ class Store:
         return cursor.rowcount
 
     # ---- answers and their feedback
+
+    def record_join(self, room_id: str, inviter: str, at: float) -> None:
+        """A room the bot joined on an allowed invite: it may answer there."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO joined_rooms (room_id, inviter, joined_at) "
+                "VALUES (?, ?, ?)",
+                (room_id, inviter, at),
+            )
+
+    def joined_on_allowed_invite(self, room_id: str) -> bool:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM joined_rooms WHERE room_id = ?", (room_id,)
+            ).fetchone()
+        return row is not None
 
     def remember_answer(self, event_id: str, room_id: str, entry: str, at: float) -> None:
         with self._lock:

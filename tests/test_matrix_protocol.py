@@ -162,3 +162,26 @@ async def test_cancelled_reply_blocks_the_token_for_the_next_start() -> None:
     never.cancel()
     await asyncio.gather(never, return_exceptions=True)
     assert store.get_sync_token() == "t1"
+
+
+def test_only_configured_rooms_are_served() -> None:
+    from bot.assistant import Assistant
+    from bot.config import AdminConfig, Config
+    from bot.knowledge import load_knowledge
+    from bot.transports.matrix import MatrixTransport
+
+    matrix = MatrixConfig(
+        homeserver="http://127.0.0.1:1",
+        user_id="@bot:a.org",
+        allowed_inviters=("@boss:a.org",),
+        allowed_rooms=("!listed:a.org",),
+    )
+    config = Config(matrix=matrix, admins=AdminConfig(room="!admin:a.org"))
+    with Store(":memory:") as store:
+        transport = MatrixTransport(config, Assistant(load_knowledge(), config), store, {})
+        assert transport.serves("!listed:a.org")
+        assert transport.serves("!admin:a.org")
+        # Joined before the allowlist changed, or by hand: not served.
+        assert not transport.serves("!joined-elsewhere:a.org")
+        store.record_join("!invited:a.org", "@boss:a.org", 0.0)
+        assert transport.serves("!invited:a.org")

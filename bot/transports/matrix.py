@@ -488,6 +488,9 @@ class MatrixTransport:
                 events = await self._fill_gap(client, room_id, info.timeline.prev_batch, since)
                 events += info.timeline.events
             self._learn_own_replies(room_id, events)
+            if not self.serves(room_id):
+                # Joined some other way (before an allowlist changed, or by hand): silent.
+                continue
             self._record_feedback(events)
             if answer:
                 tasks += self._consider_all(client, room, events)
@@ -564,6 +567,15 @@ class MatrixTransport:
 
     # ---- invites
 
+    def serves(self, room_id: str) -> bool:
+        """Only configured rooms are served: an allowed room, the admin room, or a room the
+        bot joined on an invite it was allowed to accept."""
+        return (
+            room_id in self._matrix.allowed_rooms
+            or room_id == self._config.admins.room
+            or self._store.joined_on_allowed_invite(room_id)
+        )
+
     def _handle_invites(
         self, client: AsyncClient, response: SyncResponse
     ) -> list[asyncio.Task[Any]]:
@@ -584,6 +596,8 @@ class MatrixTransport:
             self._invites_seen.add(room_id)
             allowed = inviter_allowed(inviter, room_id, self._matrix)
             log.info("invite to %s from %s: %s", room_id, inviter, "join" if allowed else "reject")
+            if allowed:
+                self._store.record_join(room_id, inviter, self._clock())
             task = asyncio.create_task(self._answer_invite(client, room_id, allowed))
             self._track(f"invite {room_id}", task)
             # Once answered, a later invite to the same room (after a kick, say) is judged anew.
