@@ -67,6 +67,7 @@ STRONG_CUE_FACTOR = 0.2
 WEAK_CUE_FACTOR = 0.6
 NAME_FACTOR = 0.4
 MIN_EVIDENCE = 1.0
+COMMON_UNKNOWN_WEIGHT = 1.0  # an unknown word that is common Dutch ("volgens") says little
 THIN_EVIDENCE_FACTOR = 0.2
 # A capitalised word that is not the first word and that the knowledge does not know is
 # most likely a person's or a street's name: questions about individuals are never answered.
@@ -79,9 +80,6 @@ class Support:
 
     coverage: float  # share of the question's topic weight (partner words left out)
     evidence: float  # matched words; common words ("allemaal", "info") count a third
-
-
-NO_SUPPORT = Support(coverage=0.0, evidence=0.0)
 
 
 @dataclass(frozen=True)
@@ -115,9 +113,6 @@ class Matcher:
         self.synonyms = SynonymTable.build(knowledge.synonyms, recording)
         self._partner_phrases = self._build_partner_phrases()
         self._self_patterns, self._object_patterns = self._build_role_patterns()
-        self._partner_words = frozenset(
-            token for phrases in self._partner_phrases.values() for p in phrases for token in p
-        )
 
         texts_tokens: list[tuple[int, list[str]]] = []
         bags: list[set[str]] = []
@@ -132,10 +127,8 @@ class Matcher:
                 words = analyze(extra, self.synonyms, recording)
                 bag.update(word.lemma for word in words)
                 words_per_text.append(words)
-            for keyword in entry.keywords:
-                keyword_words.update(
-                    word.lemma for word in analyze(keyword, self.synonyms, recording)
-                )
+            for words in words_per_text[len(phrasings) : len(phrasings) + len(entry.keywords)]:
+                keyword_words.update(word.lemma for word in words)
             for words in words_per_text:
                 surfaces.update((word.surface, word.lemma) for word in words)
             bags.append(bag)
@@ -189,7 +182,6 @@ class Matcher:
         # An unknown word weighs as much as a word found in a single entry, unless it is one
         # of the most common Dutch words: those say little about what is asked.
         self._unknown_idf = math.log(1.0 + entry_count)
-        self._common_unknown_weight = 1.0
 
         # One phrasing (question or alternate) per text index: its entry and vector norm.
         self._text_entry: list[int] = []
@@ -228,7 +220,7 @@ class Matcher:
         known = self._idf.get(token)
         if known is not None:
             return known
-        return self._common_unknown_weight if token in self._common_words else self._unknown_idf
+        return COMMON_UNKNOWN_WEIGHT if token in self._common_words else self._unknown_idf
 
     # --- normalisation ---------------------------------------------------------------------
 
