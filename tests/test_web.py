@@ -312,6 +312,29 @@ async def test_malformed_or_incomplete_activity_is_400(
     assert questions_answered(metrics) == 0
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # json.loads raises RecursionError on deep nesting ...
+        b'{"type": "message", "text": "x", "channelData": ' + b"[" * 2000 + b"]" * 2000 + b"}",
+        # ... and ValueError (not JSONDecodeError) for an integer of thousands of digits.
+        b'{"type": "message", "text": "x", "id": ' + b"7" * 5000 + b"}",
+    ],
+    ids=["nested-2000", "int-5000-digits"],
+)
+async def test_signed_json_the_parser_refuses_is_a_counted_400(
+    client: TestClient[Any, Any], metrics: Metrics, body: bytes
+) -> None:
+    response = await post(client, body)
+    assert response.status == 400
+    assert (await response.json())["error"]
+    rendered, _ = metrics.render()
+    assert 'partnerbot_teams_requests_total{outcome="400",webhook="wijkteam"} 1.0' in (
+        rendered.decode()
+    )
+    assert questions_answered(metrics) == 0
+
+
 async def test_missing_text_in_the_documented_activity_is_400(
     client: TestClient[Any, Any], metrics: Metrics
 ) -> None:

@@ -1,0 +1,153 @@
+"""The one Adaptive Card builder for Teams: the outgoing webhook and the Teams app share it.
+
+All text comes from the Reply's structured fields; user text in them is already escaped.
+Cards stay at a version Teams desktop and mobile both render.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+from bot.models import Reply
+from bot.replies import without_comparison_rows
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_VERSION = "1.4"  # Teams desktop and mobile render 1.4 fully (1.5+ only partly on mobile)
+
+_BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
+_NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+(.*)$")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+
+
+def _text_block(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def markdown_blocks(markdown: str) -> list[dict[str, Any]]:
+    """Split Reply markdown into TextBlocks Teams renders the same on desktop and mobile.
+
+    Teams mobile renders Markdown lists inside one TextBlock badly, so every list item
+    becomes its own TextBlock with a typed bullet or number (not list syntax), and every
+    paragraph its own block. Headings are not supported in cards: they become bold blocks.
+    """
+    blocks: list[dict[str, Any]] = []
+    for paragraph in re.split(r"\n\s*\n", markdown.strip()):
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            item = _list_item(line)
+            heading = _HEADING.match(line)
+            if item is None and heading is None:
+                lines.append(line.strip())
+                continue
+            if lines:
+                blocks.append(_text_block(" ".join(lines)))
+                lines = []
+            if heading is not None:
+                blocks.append(_text_block(heading.group(1), weight="Bolder"))
+            elif item is not None:
+                blocks.append(_text_block(item, spacing="Small"))
+        if lines:
+            blocks.append(_text_block(" ".join(lines)))
+    return [block for block in blocks if block["text"]]
+
+
+def _list_item(line: str) -> str | None:
+    bullet = _BULLET.match(line)
+    if bullet:
+        return "• " + bullet.group(1).strip()
+    numbered = _NUMBERED.match(line)
+    if numbered:
+        # "**1.**" is not list syntax, so the card shows the number instead of re-parsing it.
+        return f"**{numbered.group(1)}.** {numbered.group(2).strip()}"
+    return None
+
+
+def _option_blocks(options: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
+        _text_block(f"**{number}.** {option}", spacing="Small")
+        for number, option in enumerate(options, start=1)
+    ]
+
+
+def _facts(reply: Reply) -> list[dict[str, Any]]:
+    facts = []
+    if reply.partner_name:
+        facts.append({"title": "Partner", "value": reply.partner_name})
+    if reply.source:
+        facts.append({"title": "Bron", "value": reply.source})
+    return [{"type": "FactSet", "facts": facts, "separator": True}] if facts else []
+
+
+def _mail_actions(reply: Reply) -> list[dict[str, Any]]:
+    # Outgoing webhooks support no card action except Action.OpenUrl (Microsoft's docs).
+    return [
+        {
+            "type": "Action.OpenUrl",
+            "title": f"Mail {contact.name}",
+            "url": "mailto:" + quote(contact.email, safe="@.+-_"),
+        }
+        for contact in reply.contacts
+        if contact.email
+    ]
+
+
+def build_card(reply: Reply) -> dict[str, Any]:
+    """The Adaptive Card for a Reply. All text comes from the Reply's structured fields."""
+    body: list[dict[str, Any]] = []
+    if reply.title:
+        body.append(_text_block(reply.title, weight="Bolder", size="Medium"))
+    if reply.comparison:
+        # Partners side by side: a FactSet reads as a two-column table, also on mobile.
+        body.extend(markdown_blocks(without_comparison_rows(reply.body_markdown)))
+        facts = [{"title": name, "value": text} for name, text in reply.comparison]
+        body.append({"type": "FactSet", "facts": facts, "spacing": "Medium"})
+    else:
+        body.extend(markdown_blocks(reply.body_markdown))
+    if reply.options and not _numbers_options(reply.body_markdown):
+        body.extend(_option_blocks(reply.options))
+    body.extend(_facts(reply))
+    if reply.legal_note:
+        body.append(_text_block(reply.legal_note, isSubtle=True, size="Small", separator=True))
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        # fallbackText may be read as Markdown: the markdown rendering has user text escaped,
+        # the plain one (reply.text) does not.
+        "fallbackText": reply.markdown,
+        "msteams": {"width": "Full"},
+        "body": body,
+    }
+    actions = _mail_actions(reply)
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def _numbers_options(markdown: str) -> bool:
+    """Clarify bodies may already number the options in place; then show them only there."""
+    return any(_NUMBERED.match(line) for line in markdown.splitlines())
+
+
+def reply_message(reply: Reply) -> dict[str, Any]:
+    """The HTTP response body Teams turns into a channel reply.
+
+    ``text`` is only the one-line title, not the whole plain answer: Teams posts an
+    activity's text and its card as two separate messages, so a full text would show every
+    answer twice; and ``reply.text`` quotes the user unescaped while Teams renders message
+    text as Markdown. The complete fallback is the card's ``fallbackText``.
+    """
+    message: dict[str, Any] = {
+        "type": "message",
+        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": build_card(reply)}],
+    }
+    if reply.title:
+        message["text"] = reply.title
+        message["textFormat"] = "plain"
+    return message
+
+
+def text_message(text: str) -> dict[str, Any]:
+    return {"type": "message", "text": text}
