@@ -235,8 +235,10 @@ class Vocabulary:
         # Surface forms seen in the knowledge, with their lemma ("bronnen" → "bron").
         self.surfaces = {s: w for s, w in (surfaces or {}).items() if w in self.words}
         # Typo correction only compares words of similar length: fast at 10k entries.
+        # Sorted, so that a tie ("erachter": "achter" or "echter") is broken the same way
+        # in every process, whatever the hash seed.
         self._by_length: dict[int, list[str]] = {}
-        for word in self.words | set(self.surfaces):
+        for word in sorted(self.words | set(self.surfaces)):
             if word.isalpha():
                 self._by_length.setdefault(len(word), []).append(word)
         self._cache: dict[tuple[str, str], tuple[str, ...]] = {}

@@ -1,5 +1,10 @@
 """Dutch normalisation: folding, tokens, synonyms, lemmas, compounds and typos."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from bot.text import (
     MAX_MATCH_CHARS,
     SynonymTable,
@@ -74,3 +79,26 @@ def test_vocabulary_resolves_surface_typos_to_lemmas() -> None:
     vocabulary = Vocabulary({"stoppen", "afwachten"}, surfaces={"stop": "stoppen"})
     assert vocabulary.resolve(Word("stopen", "stoop")) == ("stoppen",)
     assert vocabulary.resolve(Word("jayden", "jayden")) == ("jayden",)
+
+
+def test_a_typo_tie_is_corrected_the_same_way_under_every_hash_seed() -> None:
+    # "erachter" is two edits from both "achter" and "echter"; which one won used to depend
+    # on set order, so the same question got different answers in different processes.
+    script = (
+        "from bot.text import Vocabulary\n"
+        "words = ['achter', 'echter', 'ergens', 'achterkant', 'techter', 'erger']\n"
+        "print(Vocabulary(words).correct('erachter'))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in range(6)
+    }
+    assert seen == {"achter"}
