@@ -95,8 +95,7 @@ def main() -> None:
                     config = MatchingConfig(
                         answer_threshold=answer, clarify_threshold=clarify, clarify_margin=margin
                     )
-                    matcher.config = config
-                    score = evaluate(matcher, cases, verbose=False)
+                    score = evaluate(matcher.with_config(config), cases, verbose=False)
                     results.append((score, answer, clarify, margin))
         results.sort(reverse=True)
         print("best thresholds (combined, answer, clarify, margin):")

@@ -20,13 +20,14 @@ from pathlib import Path
 
 from bot.config import MatchingConfig
 from bot.knowledge import SHIPPED_KNOWLEDGE, KnowledgeBase, knowledge_version, load_knowledge
-from bot.matching import Matcher
+from bot.matching import Matcher, MatchIndex, build_index
 
 log = logging.getLogger(__name__)
 
 _PACKAGE = Path(__file__).resolve().parent
 # Everything that decides what an index looks like.
-_INDEX_SOURCES = ("models.py", "text.py", "knowledge.py", "matching.py", "data/common_words_nl.txt")
+_INDEX_SOURCES = ("models.py", "text.py", "knowledge.py", "data/common_words_nl.txt")
+_INDEX_PACKAGES = ("matching",)
 KEEP_FILES = 4
 
 
@@ -42,6 +43,10 @@ def _fingerprint() -> str:
     digest = hashlib.sha256()
     for name in _INDEX_SOURCES:
         digest.update((_PACKAGE / name).read_bytes())
+    for package in _INDEX_PACKAGES:
+        for source in sorted((_PACKAGE / package).glob("*.py")):
+            digest.update(source.name.encode())
+            digest.update(source.read_bytes())
     for package in ("simplemma", "rapidfuzz"):
         try:
             digest.update(metadata.version(package).encode())
@@ -73,16 +78,15 @@ def load_matcher(
     if _safe_to_read(cached):
         try:
             with cached.open("rb") as handle:
-                knowledge, matcher = pickle.load(handle)  # noqa: S301 - our own file, checked above
-            if isinstance(knowledge, KnowledgeBase) and isinstance(matcher, Matcher):
-                matcher.config = config or MatchingConfig()
-                return knowledge, matcher
+                index = pickle.load(handle)  # noqa: S301 - our own file, checked above
+            if isinstance(index, MatchIndex) and isinstance(index.knowledge, KnowledgeBase):
+                return index.knowledge, Matcher.from_index(index, config)
         except Exception:
             log.warning("index cache %s is unreadable; rebuilding", cached.name)
     knowledge = load_knowledge(root)
-    matcher = Matcher(knowledge, config)
-    _store(folder, cached, (knowledge, matcher))
-    return knowledge, matcher
+    index = build_index(knowledge)
+    _store(folder, cached, index)
+    return knowledge, Matcher.from_index(index, config)
 
 
 def _store(folder: Path, target: Path, value: object) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from bot.config import MatchingConfig
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.matching import GENERAL_PARTNER, MIN_CANDIDATES, MIN_RANKED, Matcher
+from bot.matching import GENERAL_PARTNER, MIN_RANKED, Matcher
 from bot.models import Decision
 from bot.text import MAX_MATCH_CHARS
 
@@ -153,7 +153,7 @@ def test_out_of_scope_questions_fall_back(matcher: Matcher, question: str) -> No
 )
 def test_candidates_are_ranked_and_scored(matcher: Matcher, question: str) -> None:
     decision = matcher.decide(question)
-    assert len(decision.matches) >= MIN_CANDIDATES
+    assert len(decision.matches) >= MIN_RANKED
     scores = [match.score for match in decision.matches]
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= score <= 100.0 for score in scores)
@@ -196,7 +196,7 @@ def test_a_huge_question_is_answered_and_its_cost_is_capped(matcher: Matcher) ->
     decision = matcher.decide(huge)
     assert decision == matcher.decide(huge[:MAX_MATCH_CHARS])
     assert decision.kind in ("answer", "clarify", "fallback")
-    assert len(decision.matches) >= MIN_CANDIDATES
+    assert len(decision.matches) >= MIN_RANKED
 
 
 def test_text_beyond_the_cap_is_ignored(matcher: Matcher) -> None:
@@ -252,3 +252,11 @@ def test_decide_lists_the_same_top_candidates_as_rank(matcher: Matcher, question
     decided = matcher.decide(question).matches
     assert [m.entry.id for m in decided] == [m.entry.id for m in ranked[: len(decided)]]
     assert [m.score for m in decided] == [m.score for m in ranked[: len(decided)]]
+
+
+def test_another_configuration_is_another_matcher_over_the_same_index(matcher: Matcher) -> None:
+    question = "mag een boa op instagram rondkijken met een nepaccount"
+    strict = matcher.with_config(MatchingConfig(answer_threshold=101.0, clarify_threshold=101.0))
+    assert strict.index is matcher.index
+    assert strict.decide(question).kind == "fallback"
+    assert matcher.decide(question).kind == "answer"

@@ -1,0 +1,106 @@
+"""What a question asks, before any entry is scored: its words in the knowledge's terms,
+the partners it names, who is asking, and cues for things the infographic never answers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.matching.index import GENERAL_PARTNER, MatchIndex
+from bot.text import MAX_MATCH_CHARS, Word, analyze, fold, tokenize
+
+# Questions about things the infographic never covers: costs, dates and times, phone
+# numbers, the weather, pay. Folded surface forms, matched before lemmatisation. They lower
+# confidence rather than forbid an answer; the weak ones also occur in answerable questions
+# ("hoeveel OSINT-niveaus zijn er?").
+_STRONG_CUES = re.compile(
+    r"\b(kost|kosten|kostte|prijs|prijzen|tarief|euro|betalen|betaal|subsidie|salaris|cao"
+    r"|hoe laat|morgen|vandaag|gisteren|overmorgen|volgende week|vorige week|deadline"
+    r"|telefoonnummer|telnr|tel nr|bellen|06 ?\d+|postcode"
+    r"|weer|regen|droog|temperatuur|vakantie|rooster)\b"
+)
+_WEAK_CUES = re.compile(
+    r"\b(hoe lang|hoeveel|aantal|volgende|eerstvolgende|wanneer is|wanneer begint|agenda"
+    r"|wie is de|wie zijn de|adres van)\b"
+)
+STRONG_CUE_FACTOR = 0.2
+WEAK_CUE_FACTOR = 0.6
+# A capitalised word that is not the first word and that the knowledge does not know is
+# most likely a person's or a street's name: questions about individuals are never answered.
+_NAME_RE = re.compile(r"(?<=[\w,;:] )([A-Z][a-z\u00c0-\u024f]{2,})")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the matcher made of one question; useful for tests and editor tools."""
+
+    tokens: tuple[str, ...]
+    partners: frozenset[str]
+    asking_partner: str | None  # "ik ben boa, ...": the partner the asker belongs to
+    unanswerable_cue: float  # factor for cues of unanswerable questions (1.0: none)
+    names: int
+
+
+def query_words(index: MatchIndex, text: str) -> list[tuple[Word, tuple[str, ...]]]:
+    """Each content word of the question with what it means in the knowledge's words."""
+    words = analyze(text, index.synonyms, index.lemma_of)
+    return [(word, index.vocabulary.resolve(word)) for word in words]
+
+
+def query_tokens(index: MatchIndex, text: str) -> list[str]:
+    """The question's lemmas mapped onto the knowledge's vocabulary."""
+    return [token for _, resolved in query_words(index, text) for token in resolved]
+
+
+def detect_partners(index: MatchIndex, tokens: Sequence[str]) -> frozenset[str]:
+    found: set[str] = set()
+    for partner_id, phrases in index.partner_phrases.items():
+        for phrase in phrases:
+            size = len(phrase)
+            if any(tuple(tokens[i : i + size]) == phrase for i in range(len(tokens) - size + 1)):
+                found.add(partner_id)
+                break
+    return frozenset(found)
+
+
+def analyse(index: MatchIndex, text: str) -> Analysis:
+    capped = text[:MAX_MATCH_CHARS]
+    words = query_words(index, capped)
+    tokens = [token for _, resolved in words for token in resolved]
+    surface = " ".join(tokenize(capped))
+    cue = 1.0
+    if _STRONG_CUES.search(surface):
+        cue *= STRONG_CUE_FACTOR
+    if _WEAK_CUES.search(surface):
+        cue *= WEAK_CUE_FACTOR
+    capitalised = {fold(name) for name in _NAME_RE.findall(capped)}
+    names = sum(
+        1
+        for word, resolved in words
+        if word.surface in capitalised and not any(token in index.idf for token in resolved)
+    )
+    partners = detect_partners(index, tokens)
+    return Analysis(
+        tokens=tuple(tokens),
+        partners=partners,
+        asking_partner=_asking_partner(index, surface, partners),
+        unanswerable_cue=cue,
+        names=names,
+    )
+
+
+def _asking_partner(index: MatchIndex, surface: str, partners: frozenset[str]) -> str | None:
+    asking = {pid for pid, pattern in index.self_patterns.items() if pattern.search(surface)}
+    if not asking and len(partners) > 1:
+        # "mag jw screenshots delen met de politie": about the one partner that is not
+        # merely the object of the question.
+        objects = {
+            pid
+            for pid in partners - {GENERAL_PARTNER}
+            if index.object_patterns[pid].search(surface)
+        }
+        subjects = partners - objects - {GENERAL_PARTNER}
+        if objects and len(subjects) == 1:
+            asking = set(subjects)
+    return next(iter(asking)) if len(asking) == 1 else None

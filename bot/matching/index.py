@@ -1,0 +1,247 @@
+"""The built index: everything about the knowledge that does not depend on a question.
+
+``build_index`` computes it once per knowledge base; the result is a frozen object that the
+index cache pickles as it is. Building uses the full lemmatiser and records what it saw;
+questions are then lemmatised from a table (see ``lemma_table``), so an index loaded from
+the cache never needs simplemma's dictionary.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.knowledge import KnowledgeBase
+from bot.models import Entry
+from bot.text import (
+    STOP_WORDS,
+    SynonymTable,
+    Vocabulary,
+    analyze,
+    common_words,
+    lemma,
+    lemma_table,
+    normalize,
+    tokenize,
+)
+
+GENERAL_PARTNER = "algemeen"
+UBIQUITOUS_MIN_POSTINGS = 5000
+UBIQUITOUS_SHARE = 0.1
+COMMON_UNKNOWN_WEIGHT = 1.0  # an unknown word that is common Dutch ("volgens") says little
+_COMPOUND_MIN_LENGTH = 8  # shorter knowledge words are not split into parts
+
+
+@dataclass(frozen=True)
+class MatchIndex:
+    """The knowledge prepared for matching; immutable once built."""
+
+    knowledge: KnowledgeBase
+    entries: tuple[Entry, ...]
+    synonyms: SynonymTable
+    vocabulary: Vocabulary
+    lemmas: Mapping[str, str]  # word form → lemma, for every form of a known lemma
+    common_words: frozenset[str]  # as typed and as lemma
+    idf: Mapping[str, float]
+    unknown_idf: float
+    # One phrasing (question or alternate) per text index: its entry and vector norm.
+    text_entry: Sequence[int]
+    text_norm: Sequence[float]
+    text_postings: Mapping[str, Sequence[int]]
+    # Per entry: every lemma of its whole text (questions, keywords, answer, source).
+    bags: Sequence[frozenset[str]]
+    bag_postings: Mapping[str, Sequence[int]]
+    # Editors' keywords mark the domain's own terms ("samenwerking", "bron"): matched, they
+    # are evidence even when they are common Dutch words.
+    keyword_words: frozenset[str]
+    # In a large knowledge, a word found in most phrasings cannot tell entries apart but
+    # would cost a visit to each of them: scoring skips it (it still counts in the norms).
+    # Small knowledge bases, such as the shipped one, never reach these sizes.
+    ubiquitous: frozenset[str]
+    entry_partner: Sequence[str]
+    partner_ids: frozenset[str]
+    partner_phrases: Mapping[str, Sequence[tuple[str, ...]]]
+    partner_words: frozenset[str]
+    # 'ik ben jongerenwerker, ...', 'als boa ...', 'mentor hier' name the asker's partner;
+    # 'delen met de politie', 'doorgeven aan OOV' name a partner the question is not about.
+    self_patterns: Mapping[str, re.Pattern[str]]
+    object_patterns: Mapping[str, re.Pattern[str]]
+    entries_by_partner_topic: Mapping[tuple[str, str], Entry]
+
+    def weight(self, token: str) -> float:
+        """IDF of a known word; an unknown word weighs as much as a word of a single entry,
+        unless it is one of the most common Dutch words: those say little about what is asked."""
+        known = self.idf.get(token)
+        if known is not None:
+            return known
+        return COMMON_UNKNOWN_WEIGHT if token in self.common_words else self.unknown_idf
+
+    def lemma_of(self, token: str) -> str:
+        return self.lemmas.get(token, token)
+
+
+def build_index(knowledge: KnowledgeBase) -> MatchIndex:
+    entries = knowledge.entries
+    recorded: dict[str, str] = {}
+
+    def recording(token: str) -> str:
+        found = recorded[token] = lemma(token)
+        return found
+
+    common = common_words() | {lemma(word) for word in common_words()}
+    synonyms = SynonymTable.build(knowledge.synonyms, recording)
+    partner_phrases = _partner_phrases(knowledge, synonyms, recording)
+    self_patterns, object_patterns = _role_patterns(knowledge)
+
+    texts_tokens: list[tuple[int, list[str]]] = []
+    bags: list[set[str]] = []
+    surfaces: dict[str, str] = {}
+    keyword_words: set[str] = set()
+    for index, entry in enumerate(entries):
+        phrasings = [entry.question, *entry.alternates]
+        words_per_text = [analyze(text, synonyms, recording) for text in phrasings]
+        texts_tokens.extend((index, [w.lemma for w in words]) for words in words_per_text)
+        bag = {word.lemma for words in words_per_text for word in words}
+        for extra in (*entry.keywords, entry.answer, entry.source):
+            words = analyze(extra, synonyms, recording)
+            bag.update(word.lemma for word in words)
+            words_per_text.append(words)
+        for words in words_per_text[len(phrasings) : len(phrasings) + len(entry.keywords)]:
+            keyword_words.update(word.lemma for word in words)
+        for words in words_per_text:
+            surfaces.update((word.surface, word.lemma) for word in words)
+        bags.append(bag)
+
+    known_words: set[str] = set().union(*bags) if bags else set()
+    for phrases in partner_phrases.values():
+        for phrase in phrases:
+            known_words.update(phrase)
+    vocabulary = Vocabulary(known_words, surfaces)
+    targets = known_words | STOP_WORDS | common
+    for phrase, replacement in synonyms.phrases.items():
+        targets.update(phrase)
+        targets.update(replacement)
+    lemmas = lemma_table(targets)
+    lemmas.update(recorded)
+    canonical = vocabulary.canonical
+    partner_phrases = {
+        partner_id: [tuple(canonical.get(token, token) for token in p) for p in phrases]
+        for partner_id, phrases in partner_phrases.items()
+    }
+    bags = [{canonical.get(token, token) for token in bag} for bag in bags]
+    texts_tokens = [
+        (index, [canonical.get(token, token) for token in tokens]) for index, tokens in texts_tokens
+    ]
+
+    # Compounds in the knowledge also count as their parts, so "veiligheidsplan" finds
+    # the entry that says "schoolveiligheidsplan".
+    split_cache: dict[str, tuple[str, ...]] = {}
+    for bag in bags:
+        for token in list(bag):
+            if len(token) >= _COMPOUND_MIN_LENGTH:
+                if token not in split_cache:
+                    split_cache[token] = vocabulary.split_compound(token) or ()
+                bag.update(split_cache[token])
+
+    entry_count = max(len(entries), 1)
+    document_frequency: dict[str, int] = defaultdict(int)
+    for bag in bags:
+        for token in bag:
+            document_frequency[token] += 1
+    idf = {
+        token: math.log(1.0 + entry_count / count) for token, count in document_frequency.items()
+    }
+    unknown_idf = math.log(1.0 + entry_count)
+
+    def weight(token: str) -> float:
+        known = idf.get(token)
+        if known is not None:
+            return known
+        return COMMON_UNKNOWN_WEIGHT if token in common else unknown_idf
+
+    text_entry: list[int] = []
+    text_norm: list[float] = []
+    text_postings: dict[str, list[int]] = defaultdict(list)
+    for entry_index, tokens in texts_tokens:
+        expanded = set(tokens)
+        for token in tokens:
+            expanded.update(split_cache.get(token, ()))
+        norm = math.sqrt(sum(weight(token) ** 2 for token in expanded)) or 1.0
+        text_index = len(text_entry)
+        text_entry.append(entry_index)
+        text_norm.append(norm)
+        for token in expanded:
+            text_postings[token].append(text_index)
+    ubiquitous = frozenset(
+        token
+        for token, postings in text_postings.items()
+        if len(postings) > UBIQUITOUS_MIN_POSTINGS
+        and len(postings) > UBIQUITOUS_SHARE * len(text_entry)
+    )
+    bag_postings: dict[str, list[int]] = defaultdict(list)
+    for entry_index, bag in enumerate(bags):
+        for token in bag:
+            bag_postings[token].append(entry_index)
+    entry_partner = tuple(entry.partner for entry in entries)
+    return MatchIndex(
+        knowledge=knowledge,
+        entries=tuple(entries),
+        synonyms=synonyms,
+        vocabulary=vocabulary,
+        lemmas=lemmas,
+        common_words=frozenset(common),
+        idf=idf,
+        unknown_idf=unknown_idf,
+        text_entry=tuple(text_entry),
+        text_norm=tuple(text_norm),
+        text_postings=dict(text_postings),
+        bags=tuple(frozenset(bag) for bag in bags),
+        bag_postings=dict(bag_postings),
+        keyword_words=frozenset(canonical.get(word, word) for word in keyword_words),
+        ubiquitous=ubiquitous,
+        entry_partner=entry_partner,
+        partner_ids=frozenset(entry_partner),
+        partner_phrases=partner_phrases,
+        partner_words=frozenset(
+            token for phrases in partner_phrases.values() for p in phrases for token in p
+        ),
+        self_patterns=self_patterns,
+        object_patterns=object_patterns,
+        entries_by_partner_topic={(e.partner, e.topic): e for e in entries},
+    )
+
+
+def _partner_phrases(
+    knowledge: KnowledgeBase, synonyms: SynonymTable, lemmatize: Callable[[str], str]
+) -> dict[str, list[tuple[str, ...]]]:
+    phrases: dict[str, list[tuple[str, ...]]] = {}
+    for partner in knowledge.partners:
+        forms = {
+            tuple(normalize(alias, synonyms, lemmatize))
+            for alias in (*partner.aliases, partner.name)
+        }
+        phrases[partner.id] = sorted((form for form in forms if form), key=len, reverse=True)
+    return phrases
+
+
+def _role_patterns(
+    knowledge: KnowledgeBase,
+) -> tuple[dict[str, re.Pattern[str]], dict[str, re.Pattern[str]]]:
+    """Patterns for who asks and who is only the object of a question."""
+    asking: dict[str, re.Pattern[str]] = {}
+    objects: dict[str, re.Pattern[str]] = {}
+    for partner in knowledge.partners:
+        if partner.id == GENERAL_PARTNER:
+            continue
+        forms = sorted({" ".join(tokenize(a)) for a in partner.aliases}, key=len, reverse=True)
+        alias = "|".join(re.escape(form) for form in forms if form)
+        if alias:
+            asking[partner.id] = re.compile(
+                rf"\b(?:ik ben|wij zijn|we zijn|als)(?: een| de)? (?:{alias})\b"
+                rf"|\b(?:{alias}) hier\b"
+            )
+            objects[partner.id] = re.compile(rf"\b(?:met|aan|naar)(?: de| het)? (?:{alias})\b")
+    return asking, objects

@@ -1,0 +1,102 @@
+"""``Matcher``: one built index and one decision configuration, behind a small API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.config import MatchingConfig
+from bot.knowledge import KnowledgeBase
+from bot.matching import analysis as analysis_module
+from bot.matching import decision, scoring
+from bot.matching.analysis import Analysis
+from bot.matching.index import MatchIndex, build_index
+from bot.matching.scoring import MIN_RANKED
+from bot.models import Decision, Entry, Match
+from bot.text import Word
+
+
+class Matcher:
+    """Ranks entries for a question and decides. Immutable: another configuration is
+    another matcher (``with_config``) sharing the same index."""
+
+    def __init__(
+        self,
+        knowledge: KnowledgeBase,
+        config: MatchingConfig | None = None,
+        *,
+        index: MatchIndex | None = None,
+    ) -> None:
+        if index is None or index.knowledge is not knowledge:
+            index = build_index(knowledge)
+        self._index = index
+        self._config = config or MatchingConfig()
+
+    @classmethod
+    def from_index(cls, index: MatchIndex, config: MatchingConfig | None = None) -> Matcher:
+        return cls(index.knowledge, config, index=index)
+
+    def with_config(self, config: MatchingConfig) -> Matcher:
+        return Matcher.from_index(self._index, config)
+
+    @property
+    def index(self) -> MatchIndex:
+        return self._index
+
+    @property
+    def config(self) -> MatchingConfig:
+        return self._config
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        return self._index.knowledge
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return self._index.entries
+
+    # --- question analysis -----------------------------------------------------------------
+
+    def query_words(self, text: str) -> list[tuple[Word, tuple[str, ...]]]:
+        return analysis_module.query_words(self._index, text)
+
+    def query_tokens(self, text: str) -> list[str]:
+        return analysis_module.query_tokens(self._index, text)
+
+    def detect_partners(self, tokens: Sequence[str]) -> frozenset[str]:
+        return analysis_module.detect_partners(self._index, tokens)
+
+    def analyse(self, text: str) -> Analysis:
+        return analysis_module.analyse(self._index, text)
+
+    # --- ranking and deciding --------------------------------------------------------------
+
+    def rank(self, text: str) -> tuple[Analysis, list[Match]]:
+        """Candidate entries with a score of 0-100, best first, and the question's analysis.
+
+        Candidates are the entries that share a word with the question, completed to at
+        least ``MIN_RANKED`` with zero-score entries.
+        """
+        analysis = self.analyse(text)
+        scored = scoring.scores(self._index, analysis)
+        return analysis, scoring.matches(self._index, scoring.ordered(scored), scored)
+
+    def decide(self, text: str) -> Decision:
+        index = self._index
+        analysis = self.analyse(text)
+        scored = scoring.scores(index, analysis)
+        best_indexes = scoring.best(scored, MIN_RANKED)
+        top = scoring.matches(index, best_indexes, scored)
+        support = scoring.support(index, best_indexes[0], analysis) if best_indexes else None
+        return decision.decide(self._config, top, analysis, support)
+
+    # --- lookups ---------------------------------------------------------------------------
+
+    def partner_words(self) -> frozenset[str]:
+        """Every token that belongs to a partner's name or aliases."""
+        return self._index.partner_words
+
+    def entries_of(self, partner: str) -> tuple[Entry, ...]:
+        return tuple(entry for entry in self._index.entries if entry.partner == partner)
+
+    def entry_for(self, partner: str, topic: str) -> Entry | None:
+        return self._index.entries_by_partner_topic.get((partner, topic))

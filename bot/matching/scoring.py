@@ -1,0 +1,165 @@
+"""Scores of entries for an analysed question, and how much of it the best entry explains.
+
+Per entry, on IDF-weighted lemmas:
+- ``phrasing``: cosine similarity with the closest of its question and alternate questions
+  (how a person would ask for this entry);
+- ``coverage``: the share of the question's weight that the entry's whole text (questions,
+  keywords, answer) explains;
+- a partner adjustment: a question that names a partner prefers that partner's entries, a
+  question that names several partners (or "welke partners") prefers the comparisons.
+Only entries that share a word with the question are scored: the cost of a question grows
+with the entries it touches, not with the size of the knowledge.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from bot.matching.analysis import Analysis
+from bot.matching.index import GENERAL_PARTNER, MatchIndex
+from bot.models import Match
+
+MIN_RANKED = 5  # a ranking lists at least this many entries (fewer only in a tiny knowledge)
+PHRASING_WEIGHT = 0.6
+COVERAGE_WEIGHT = 0.4
+
+
+@dataclass(frozen=True)
+class Support:
+    """How much of a question one entry explains."""
+
+    coverage: float  # share of the question's topic weight (partner words left out)
+    evidence: float  # matched words; common words ("allemaal", "info") count a third
+
+
+def scores(index: MatchIndex, analysis: Analysis) -> dict[int, float]:
+    """Raw score per candidate entry index (``percent`` makes it 0-100)."""
+    weights = {token: index.weight(token) for token in analysis.tokens}
+    if not weights:
+        return {}
+    query_norm = math.sqrt(sum(weight * weight for weight in weights.values()))
+    total_weight = sum(weights.values())
+    dot: dict[int, float] = defaultdict(float)
+    covered: dict[int, float] = defaultdict(float)
+    text_postings = index.text_postings
+    bag_postings = index.bag_postings
+    for token, weight in weights.items():
+        if token in index.ubiquitous:
+            continue
+        squared = weight * weight
+        for text_index in text_postings.get(token, ()):
+            dot[text_index] += squared
+        for entry_index in bag_postings.get(token, ()):
+            covered[entry_index] += weight
+    phrasing: dict[int, float] = defaultdict(float)
+    text_entry = index.text_entry
+    text_norm = index.text_norm
+    for text_index, value in dot.items():
+        entry_index = text_entry[text_index]
+        cosine = value / (query_norm * text_norm[text_index])
+        if cosine > phrasing[entry_index]:
+            phrasing[entry_index] = cosine
+    adjustment = {partner: partner_adjustment(partner, analysis) for partner in index.partner_ids}
+    entry_partner = index.entry_partner
+    phrasing_get = phrasing.get
+    # Raw scores: clipping and rounding to 0-100 happen only for the entries shown.
+    return {
+        entry_index: PHRASING_WEIGHT * phrasing_get(entry_index, 0.0)
+        + COVERAGE_WEIGHT * value / total_weight
+        + adjustment[entry_partner[entry_index]]
+        for entry_index, value in covered.items()
+    }
+
+
+def partner_adjustment(partner: str, analysis: Analysis) -> float:
+    partners = analysis.partners
+    asking = analysis.asking_partner
+    if asking is not None:
+        # "ik ben jongerenwerker, moet ik dit met de politie delen?": about the asker's
+        # own partner; the other partners named are who it concerns.
+        if partner == asking:
+            return 0.10
+        if partner == GENERAL_PARTNER:
+            return -0.04
+        return 0.0 if partner in partners else -0.15
+    comparison = GENERAL_PARTNER in partners or len(partners - {GENERAL_PARTNER}) >= 2
+    if partner == GENERAL_PARTNER:
+        # A comparison entry answers questions about several partners, or about none
+        # in particular when several partners' entries say the same.
+        return 0.08 if comparison else (0.02 if not partners else -0.04)
+    if not partners:
+        return 0.0
+    if partner in partners:
+        return 0.04 if comparison else 0.10
+    return -0.02 if comparison else -0.15
+
+
+def percent(raw: float) -> float:
+    return round(max(0.0, min(1.0, raw)) * 100.0, 2)
+
+
+def best(scored: Mapping[int, float], count: int) -> list[int]:
+    """The ``count`` best entry indexes, ordered as a full ranking orders them (score, then
+    knowledge order). The cut-off score is found on bare floats first: at 10,000 entries a
+    key function per candidate would cost more than the scoring."""
+    if len(scored) <= count:
+        chosen = list(scored)
+    else:
+        cutoff = heapq.nlargest(count, scored.values())[-1]
+        chosen = [entry_index for entry_index, score in scored.items() if score >= cutoff]
+    chosen.sort(key=lambda entry_index: (-scored[entry_index], entry_index))
+    return chosen[:count]
+
+
+def ordered(scored: Mapping[int, float]) -> list[int]:
+    """Every scored entry index, best first."""
+    return sorted(scored, key=lambda entry_index: (-scored[entry_index], entry_index))
+
+
+def matches(index: MatchIndex, order: Iterable[int], scored: Mapping[int, float]) -> list[Match]:
+    """Matches for ``order``, completed to ``MIN_RANKED`` with zero-score entries."""
+    found = [Match(index.entries[i], percent(scored[i])) for i in order]
+    found.extend(_padding(index, scored.keys(), MIN_RANKED - len(found)))
+    return found
+
+
+def _padding(index: MatchIndex, taken: Iterable[int], count: int) -> Iterator[Match]:
+    """Zero-score entries to complete a short candidate list, in knowledge order."""
+    skip = set(taken)
+    for entry_index, entry in enumerate(index.entries):
+        if count <= 0:
+            return
+        if entry_index not in skip:
+            count -= 1
+            yield Match(entry, 0.0)
+
+
+def support(index: MatchIndex, entry_index: int, analysis: Analysis) -> Support:
+    """How much of the question one entry explains (computed for the best entry only)."""
+    bag = index.bags[entry_index]
+    topic_weight = covered = evidence = 0.0
+    for token in set(analysis.tokens):
+        is_partner_word = token in index.partner_words
+        weight = index.weight(token)
+        if not is_partner_word:
+            # Words naming a partner say who, not what: coverage leaves them out.
+            topic_weight += weight
+        if token in bag:
+            if not is_partner_word:
+                covered += weight
+            # Partner words and uncommon words mean something on their own; a common
+            # word ("allemaal", "info", "top") counts for a third.
+            # A bare number ("2") means nothing without a question it answers.
+            strong = is_partner_word or (
+                not token.isdigit()
+                and (token in index.keyword_words or token not in index.common_words)
+            )
+            evidence += 1.0 if strong else 1.0 / 3.0
+    # A question of partner words only ("wat doet een jongerenwerker?") asks about the
+    # partner itself: nothing is left unexplained.
+    coverage = covered / topic_weight if topic_weight else 1.0
+    return Support(coverage=coverage, evidence=evidence)
