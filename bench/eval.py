@@ -112,7 +112,9 @@ class Tally:
                 if any(_pair(option) in accept for option in decision.options):
                     self.clarify_right += 1
                 else:
-                    self.misses.append(f"CLARIFY-WRONG {label} | {question} | want {sorted(accept)}")
+                    self.misses.append(
+                        f"CLARIFY-WRONG {label} | {question} | want {sorted(accept)}"
+                    )
             else:
                 self.misses.append(f"MISS   {label} | {question} | want {sorted(accept)}")
         else:
@@ -201,7 +203,9 @@ def main() -> None:
     parser.add_argument("file", nargs="?", default=str(DEFAULT_SET))
     parser.add_argument("--knowledge", default=None)
     parser.add_argument("--all", action="store_true", help="every set, per set and per kind")
-    parser.add_argument("--misses", action="store_true", help="with --all: list every miss of the tuned sets")
+    parser.add_argument(
+        "--misses", action="store_true", help="with --all: list every miss of the tuned sets"
+    )
     parser.add_argument("--json", default=None, help="with --all: write the figures here")
     parser.add_argument(
         "--sweep",

@@ -26,7 +26,13 @@ log = logging.getLogger(__name__)
 
 _PACKAGE = Path(__file__).resolve().parent
 # Everything that decides what an index looks like.
-_INDEX_SOURCES = ("models.py", "text.py", "knowledge.py", "data/common_words_nl.txt")
+_INDEX_SOURCES = (
+    "models.py",
+    "text.py",
+    "knowledge.py",
+    "data/common_words_nl.txt",
+    "data/english_nl.txt",
+)
 _INDEX_PACKAGES = ("matching",)
 KEEP_FILES = 4
 

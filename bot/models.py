@@ -79,6 +79,7 @@ class Decision:
     matches: tuple[Match, ...]  # ranked, best first (at least the top candidates)
     options: tuple[Match, ...] = ()  # for clarify: the choices offered
     confidence: float = 0.0  # 0-100: the best score, lowered for unknown or out-of-scope words
+    english: bool = False  # asked in English: the answer stays Dutch, and the reply says so
 
     @property
     def best(self) -> Match | None:

@@ -216,6 +216,14 @@ def _option_label(entry: Entry, knowledge: KnowledgeBase) -> str:
     return f"{entry.question} ({name})"
 
 
+# One line for a question asked in English (the matcher sets ``Decision.english``).
+ENGLISH_NOTE = "Replies are in Dutch, the language of the infographic."
+
+
+def _noted(decision: Decision | None, body: str) -> str:
+    return f"*{ENGLISH_NOTE}*\n\n{body}" if decision is not None and decision.english else body
+
+
 def render_decision(decision: Decision, question: str, knowledge: KnowledgeBase) -> Reply:
     legal = LEGAL_NOTE if needs_legal_note(question) else None
     best = decision.best
@@ -225,7 +233,7 @@ def render_decision(decision: Decision, question: str, knowledge: KnowledgeBase)
         return _build(
             "answer",
             entry.question,
-            entry.answer,
+            _noted(decision, entry.answer),
             partner_name=partner.name if partner else entry.partner,
             source=entry.source,
             contacts=knowledge.contacts_for(entry),
@@ -241,7 +249,7 @@ def render_decision(decision: Decision, question: str, knowledge: KnowledgeBase)
         return _build(
             "clarify",
             "Bedoel je:",
-            body,
+            _noted(decision, body),
             options=labels,
             option_ids=tuple(match.entry.id for match in decision.options),
             legal_note=legal,
@@ -290,7 +298,7 @@ def render_fallback(
     return _build(
         "fallback",
         "Geen antwoord gevonden",
-        body,
+        _noted(decision, body),
         contacts=knowledge.contacts,
         decision=decision,
         quoted=quoted or None,  # escaped in _build; the body itself is fixed text

@@ -260,3 +260,45 @@ def test_another_configuration_is_another_matcher_over_the_same_index(matcher: M
     assert strict.index is matcher.index
     assert strict.decide(question).kind == "fallback"
     assert matcher.decide(question).kind == "answer"
+
+
+# --- English questions --------------------------------------------------------------------
+
+GEMEENTE_BRONNEN = ("gemeente", "bronnen")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which news sources do youth workers follow?", ("jongerenwerk", "bronnen")),
+        ("Does the municipality look at aliases and online profiles?", ("gemeente", "informatie")),
+        (
+            "Can the municipality use closed sources like the land registry?",
+            ("gemeente", "bronnen"),
+        ),
+    ],
+)
+def test_an_english_question_gets_the_dutch_answer_and_is_marked(
+    matcher: Matcher, question: str, expected: tuple[str, str]
+) -> None:
+    decision = matcher.decide(question)
+    assert decision.kind == "answer"
+    assert pair(decision) == expected
+    assert decision.english
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["mag ik als boa een fake account gebruiken op insta?", "wat doet een digitaal wijkagent"],
+)
+def test_a_dutch_question_with_an_english_term_is_not_taken_for_english(
+    matcher: Matcher, question: str
+) -> None:
+    assert not matcher.decide(question).english
+
+
+def test_english_function_words_are_dropped_not_lemmatised_as_dutch(matcher: Matcher) -> None:
+    # The Dutch lemmatiser made "does" into "doezen" and "look at" into "luiken atten".
+    tokens = matcher.analyse("Does the municipality look at aliases?").tokens
+    assert "doezen" not in tokens and "luiken" not in tokens
+    assert {"gemeente", "kijken"} <= set(tokens)

@@ -12,6 +12,7 @@ from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import Matcher
 from bot.models import Reply
 from bot.replies import (
+    ENGLISH_NOTE,
     LEGAL_NOTE,
     MAX_QUOTE_CHARS,
     markdown_to_html,
@@ -277,3 +278,16 @@ def test_help_names_the_commands_with_the_prefix(knowledge: KnowledgeBase) -> No
     odd = render_help(knowledge, "<b>*")
     assert_safe_html(odd.html)
     assert "<b>" not in odd.html
+
+
+def test_an_english_question_gets_one_english_line_and_the_dutch_answer(
+    matcher: Matcher, knowledge: KnowledgeBase
+) -> None:
+    question = "Which news sources do youth workers follow?"
+    reply = render_decision(matcher.decide(question), question, knowledge)
+    assert reply.kind == "answer"
+    for rendering in (reply.text, reply.markdown, reply.html, reply.body_markdown):
+        assert rendering.count(ENGLISH_NOTE) == 1
+    assert "jongerenwerk" in reply.text.lower()  # the answer itself stays Dutch
+    dutch = "Welke nieuwsbronnen volgen jongerenwerkers?"
+    assert ENGLISH_NOTE not in render_decision(matcher.decide(dutch), dutch, knowledge).text

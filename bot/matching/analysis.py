@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.matching.english import english_to_dutch
 from bot.matching.index import GENERAL_PARTNER, MatchIndex
 from bot.text import MAX_MATCH_CHARS, Word, analyze, fold, tokenize
 
@@ -18,11 +19,14 @@ _STRONG_CUES = re.compile(
     r"\b(kost|kosten|kostte|prijs|prijzen|tarief|euro|betalen|betaal|subsidie|salaris|cao"
     r"|hoe laat|morgen|vandaag|gisteren|overmorgen|volgende week|vorige week|deadline"
     r"|telefoonnummer|telnr|tel nr|bellen|06 ?\d+|postcode"
-    r"|weer|regen|droog|temperatuur|vakantie|rooster)\b"
+    r"|weer|regen|droog|temperatuur|vakantie|rooster"
+    r"|cost|costs|price|pay|salary|tomorrow|today|yesterday|next week|phone number|weather"
+    r"|holiday|holidays)\b"
 )
 _WEAK_CUES = re.compile(
     r"\b(hoe lang|hoeveel|aantal|volgende|eerstvolgende|wanneer is|wanneer begint|agenda"
-    r"|wie is de|wie zijn de|adres van)\b"
+    r"|wie is de|wie zijn de|adres van"
+    r"|how long|how many|how much|when is|who is the|who are the)\b"
 )
 STRONG_CUE_FACTOR = 0.2
 WEAK_CUE_FACTOR = 0.6
@@ -40,10 +44,16 @@ class Analysis:
     asking_partner: str | None  # "ik ben boa, ...": the partner the asker belongs to
     unanswerable_cue: float  # factor for cues of unanswerable questions (1.0: none)
     names: int
+    english: bool = False  # asked in English (and analysed after translation)
 
 
 def query_words(index: MatchIndex, text: str) -> list[tuple[Word, tuple[str, ...]]]:
     """Each content word of the question with what it means in the knowledge's words."""
+    dutch = english_to_dutch(text, index.glossary, index.synonyms, index.knows)
+    return _words(index, text if dutch is None else dutch)
+
+
+def _words(index: MatchIndex, text: str) -> list[tuple[Word, tuple[str, ...]]]:
     words = analyze(text, index.synonyms, index.lemma_of)
     return [(word, index.vocabulary.resolve(word)) for word in words]
 
@@ -66,7 +76,8 @@ def detect_partners(index: MatchIndex, tokens: Sequence[str]) -> frozenset[str]:
 
 def analyse(index: MatchIndex, text: str) -> Analysis:
     capped = text[:MAX_MATCH_CHARS]
-    words = query_words(index, capped)
+    dutch = english_to_dutch(capped, index.glossary, index.synonyms, index.knows)
+    words = _words(index, capped if dutch is None else dutch)
     tokens = [token for _, resolved in words for token in resolved]
     surface = " ".join(tokenize(capped))
     cue = 1.0
@@ -87,6 +98,7 @@ def analyse(index: MatchIndex, text: str) -> Analysis:
         asking_partner=_asking_partner(index, surface, partners),
         unanswerable_cue=cue,
         names=names,
+        english=dutch is not None,
     )
 
 

@@ -40,15 +40,16 @@ def decide(
 ) -> Decision:
     """``support`` is None when no entry shares a word with the question."""
     ranked = tuple(top)
+    english = analysis.english
     if support is None or not analysis.tokens:
-        return Decision("fallback", ranked)
+        return Decision("fallback", ranked, english=english)
     best = ranked[0]
     sure = confidence(analysis, best, support)
     second = ranked[1].score if len(ranked) > 1 else 0.0
     if sure >= config.answer_threshold and best.score - second >= config.clarify_margin:
-        return Decision("answer", ranked, confidence=sure)
+        return Decision("answer", ranked, confidence=sure, english=english)
     if sure >= config.clarify_threshold:
         window = [m for m in ranked if best.score - m.score < config.clarify_margin * 2]
         options = tuple(window[:3]) if len(window) >= 2 else ranked[:2]
-        return Decision("clarify", ranked, options=options, confidence=sure)
-    return Decision("fallback", ranked, confidence=sure)
+        return Decision("clarify", ranked, options=options, confidence=sure, english=english)
+    return Decision("fallback", ranked, confidence=sure, english=english)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.knowledge import KnowledgeBase
+from bot.matching.english import build_glossary
 from bot.models import Entry
 from bot.text import (
     STOP_WORDS,
@@ -42,6 +43,7 @@ class MatchIndex:
     knowledge: KnowledgeBase
     entries: tuple[Entry, ...]
     synonyms: SynonymTable
+    glossary: SynonymTable  # English → the knowledge's Dutch (see ``english``)
     vocabulary: Vocabulary
     lemmas: Mapping[str, str]  # word form → lemma, for every form of a known lemma
     common_words: frozenset[str]  # as typed and as lemma
@@ -81,6 +83,10 @@ class MatchIndex:
 
     def lemma_of(self, token: str) -> str:
         return self.lemmas.get(token, token)
+
+    def knows(self, word: str) -> bool:
+        """Whether the knowledge has this word (as lemma or as typed)."""
+        return self.vocabulary.known(word) is not None
 
 
 def build_index(knowledge: KnowledgeBase) -> MatchIndex:
@@ -190,6 +196,7 @@ def build_index(knowledge: KnowledgeBase) -> MatchIndex:
         knowledge=knowledge,
         entries=tuple(entries),
         synonyms=synonyms,
+        glossary=build_glossary(),
         vocabulary=vocabulary,
         lemmas=lemmas,
         common_words=frozenset(common),

@@ -1,0 +1,109 @@
+"""English questions: recognise them and put their words into the knowledge's Dutch.
+
+Colleagues sometimes ask in English. The Dutch pipeline mangles English words (the Dutch
+lemmatiser turns "does" into "doezen"), so a question that reads as English is first
+translated word by word with a small glossary (``bot/data/english_nl.txt``): function words
+are dropped, domain words become the Dutch words the knowledge uses. The answer stays Dutch;
+the decision records that the question was English so the reply can say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from bot.text import SynonymTable, tokenize
+
+_GLOSSARY = Path(__file__).resolve().parent.parent / "data" / "english_nl.txt"
+
+# Function words that occur in English and not in Dutch questions (and the other way round):
+# counting both tells an English question from a Dutch one with an English term in it
+# ("mag ik een fake account gebruiken?").
+_ENGLISH_MARKERS = frozenset(
+    """
+    the what which who why how does do did are can could should would will when where there
+    this these those that with about for to and my your our their they you it be been have has
+    may must any some from into if not people i'm im get use is
+    """.split()
+)
+_DUTCH_MARKERS = frozenset(
+    """
+    de het een wat welke wie waarom hoe mag mogen moet moeten en van voor met op zijn ik je jij
+    niet bij aan er dat die deze dit wel kan kun naar om te ook heeft hebben wordt worden zijn
+    """.split()
+)
+MIN_ENGLISH_MARKERS = 2
+
+
+def looks_english(tokens: Sequence[str]) -> bool:
+    english = sum(token in _ENGLISH_MARKERS for token in tokens)
+    dutch = sum(token in _DUTCH_MARKERS for token in tokens)
+    # One English marker is enough when nothing is Dutch ("Can youth workers ...?").
+    return (english >= MIN_ENGLISH_MARKERS and english > dutch) or (english >= 1 and dutch == 0)
+
+
+@lru_cache(maxsize=1)
+def glossary_pairs() -> tuple[tuple[str, str], ...]:
+    """(english, dutch) pairs from the glossary file; dutch may be empty (drop the word)."""
+    pairs: list[tuple[str, str]] = []
+    for line in _GLOSSARY.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        english, _, dutch = line.partition("=")
+        pairs.append((english.strip(), dutch.strip()))
+    return tuple(pairs)
+
+
+def build_glossary() -> SynonymTable:
+    """English token sequences → Dutch tokens (not lemmatised: the Dutch pipeline follows)."""
+    groups: dict[str, list[str]] = {}
+    for english, dutch in glossary_pairs():
+        groups.setdefault(dutch, []).append(english)
+    return SynonymTable.build(groups.items(), lambda token: token)
+
+
+def translate(
+    tokens: Sequence[str],
+    glossary: SynonymTable,
+    synonyms: SynonymTable,
+    known: Callable[[str], bool],
+) -> list[str]:
+    """Replace English words and phrases, longest first, left to right.
+
+    A phrase the knowledge's own synonym table has (often English already: "young people",
+    "youth worker") and a single content word the knowledge knows (from English alternates)
+    are left for the Dutch pipeline.
+    """
+    out: list[str] = []
+    index = 0
+    longest = max(glossary.longest, synonyms.longest)
+    while index < len(tokens):
+        span = range(min(longest, len(tokens) - index), 0, -1)
+        synonym = next(
+            (size for size in span if tuple(tokens[index : index + size]) in synonyms.phrases), 0
+        )
+        for size in range(min(glossary.longest, len(tokens) - index), synonym, -1):
+            phrase = tuple(tokens[index : index + size])
+            replacement = glossary.phrases.get(phrase)
+            # A known word stays itself (it matches an English alternate), unless it is a
+            # function word: those are dropped.
+            if replacement is not None and not (size == 1 and replacement and known(phrase[0])):
+                out.extend(replacement)
+                index += size
+                break
+        else:
+            take = max(synonym, 1)
+            out.extend(tokens[index : index + take])
+            index += take
+    return out
+
+
+def english_to_dutch(
+    text: str, glossary: SynonymTable, synonyms: SynonymTable, known: Callable[[str], bool]
+) -> str | None:
+    """The question in the knowledge's Dutch words, or None when it does not read as English."""
+    tokens = tokenize(text)
+    if not looks_english(tokens):
+        return None
+    return " ".join(translate(tokens, glossary, synonyms, known))
