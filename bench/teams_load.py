@@ -75,13 +75,16 @@ async def serve() -> None:
     from bot.config import Config, SecretRef, TeamsConfig, TeamsWebhookConfig
     from bot.knowledge import load_knowledge
     from bot.metrics import Metrics
+    from bot.serial_assistant import SerialAssistant
+    from bot.transports.teams import TeamsWebhooks
     from bot.web import build_web_app
 
     hook = TeamsWebhookConfig(name="bench", token=SecretRef(env=TOKEN_ENV))
     config = Config(teams=TeamsConfig(webhooks=(hook,)))
     metrics = Metrics()
     assistant = Assistant(load_knowledge(), config, metrics)
-    app = build_web_app(config, assistant, metrics, os.environ)
+    webhooks = TeamsWebhooks(config.teams, SerialAssistant(assistant).handle, metrics, os.environ)
+    app = build_web_app(config, assistant, metrics, [webhooks])
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -11,10 +11,9 @@ Transport-free, like the assistant. ``Upkeep.install`` hooks it into an ``Assist
 
 Reloading is asynchronous while ``Assistant.handle`` is not: the ``reload`` command only
 *requests* a reload through ``request_reload`` (set by the composition root, thread-safe)
-and says so. Whoever reloads (``bot.app.Reloader``) reports every outcome to
-``reload_finished``, which keeps it for ``status`` and passes it to ``reload_listeners``: the
-Matrix transport subscribes and posts it in the admin room. The core never imports a
-transport; a transport only ever sees a ``ReloadResult``.
+and says so. The ``bot.reloader.Reloader`` reports every outcome to ``reload_finished``
+(kept for ``status``) and to each transport's ``announce`` (the admin room). The core never
+imports a transport; a transport only ever sees a ``ReloadResult``.
 """
 
 from __future__ import annotations
@@ -25,12 +24,11 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from bot.config import Config
-from bot.knowledge import Problem
 from bot.models import Decision, Question, Reply
+from bot.reloader import ReloadResult, ReloadTrigger
 from bot.replies import render_notice
 from bot.store import CountRow, Store
 
@@ -45,8 +43,7 @@ MAX_PROBLEMS_SHOWN = 15
 UNANSWERED_SHOWN = 10
 UNANSWERED_MAX = 50
 
-ReloadTrigger = Literal["start", "file", "command", "signal"]
-_TRIGGER_NL: dict[str, str] = {
+_TRIGGER_NL: dict[ReloadTrigger, str] = {
     "start": "opstarten",
     "file": "bestandswijziging",
     "command": "commando",
@@ -61,22 +58,6 @@ _UNANSWERED_WORDS = frozenset({"unanswered", "onbeantwoord", "onbeantwoorde"})
 ADMIN_WORDS = _RELOAD_WORDS | _STATUS_WORDS | _STATS_WORDS | _UNANSWERED_WORDS
 
 
-@dataclass(frozen=True)
-class ReloadResult:
-    """The outcome of one reload attempt: what is served now, and what was wrong."""
-
-    ok: bool
-    trigger: str  # a ReloadTrigger
-    at: float  # epoch seconds
-    version: str  # the knowledge version serving after the attempt
-    entries: int
-    problems: tuple[Problem, ...] = ()
-    changed: bool = True  # False: the folder held the version already served
-    requested_in: str | None = None  # the conversation whose ``reload`` command asked for it
-    transport: str | None = None  # the transport of that conversation
-
-
-ReloadListener = Callable[[ReloadResult], None]
 ReloadRequest = Callable[[Question], None]
 
 
@@ -111,7 +92,7 @@ def _problems(count: int) -> str:
 
 def render_reload_result(result: ReloadResult) -> Reply:
     """The notice for the admin room (and the room that asked for the reload)."""
-    why = _TRIGGER_NL.get(result.trigger, result.trigger)
+    why = _TRIGGER_NL[result.trigger]
     if result.ok:
         if result.changed:
             body = (
@@ -158,7 +139,6 @@ class Upkeep:
         self.clock = clock
         self.started_at = clock()
         self.last_reload: ReloadResult | None = None
-        self.reload_listeners: list[ReloadListener] = []
         # Set by whoever can reload (the app); must be safe to call from any thread.
         self.request_reload: ReloadRequest | None = None
 
@@ -170,13 +150,8 @@ class Upkeep:
     # ---- reload results
 
     def reload_finished(self, result: ReloadResult) -> None:
-        """Keep the outcome for ``status`` and tell every listener (the admin room)."""
+        """Keep the outcome for ``status`` (a ``Reloader`` listener)."""
         self.last_reload = result
-        for listener in list(self.reload_listeners):
-            try:
-                listener(result)
-            except Exception:
-                log.exception("reload listener failed")
 
     # ---- commands
 
@@ -203,7 +178,7 @@ class Upkeep:
         admins = self.config.admins
         if question.sender_id not in admins.users:
             return _refusal("Sorry, dit commando is alleen voor beheerders van de bot.")
-        if admins.room and question.conversation_id != admins.room and not question.is_direct:
+        if admins.room and question.conversation_id != admins.room and not question.private:
             # Stats and logged questions are for admins' eyes only: not in a shared room.
             return _refusal(
                 "Beheercommando's werken alleen in de beheerruimte of in een 1-op-1-gesprek "
@@ -217,7 +192,7 @@ class Upkeep:
                 "notice", "Herladen", "Herladen kan hier niet: er draait geen bot-proces."
             )
         self.request_reload(question)
-        if question.transport == "matrix":
+        if question.can_post_later:
             elsewhere = self.config.admins.room not in (None, question.conversation_id)
             where = "hier en in de beheerruimte" if elsewhere else "hier"
             body = f"Ik laad de kennisbank opnieuw. Het resultaat meld ik zo {where}."
@@ -246,7 +221,7 @@ class Upkeep:
                 else f"mislukt ({_problems(len(last.problems))}); de laatste goede versie "
                 "blijft in gebruik"
             )
-            why = _TRIGGER_NL.get(last.trigger, last.trigger)
+            why = _TRIGGER_NL[last.trigger]
             lines.append(f"- Laatste herlaadpoging: {_utc_time(last.at)} ({why}): {outcome}")
         privacy = self.config.privacy
         if privacy.log_unanswered:

@@ -1,11 +1,12 @@
 """Composition root: wires config, knowledge, assistant, store and transports, and runs them.
 
-One process runs everything that is configured (Matrix and Teams share one knowledge base
-and one store). SIGTERM/SIGINT stop it cleanly: no new questions are taken, replies in flight
-are finished and the sync token is saved, within ``SHUTDOWN_SECONDS``. The knowledge is
-reloaded when a file in its folder changes (``bot.watch``), on SIGHUP and on an admin's
-``reload`` command; a broken knowledge folder keeps the last good one serving, and every
-outcome goes to the log and to ``Upkeep`` (``bot.admin``), whose listeners tell the admin room.
+One process runs every transport the config names (``TRANSPORTS``; they share one knowledge
+base, one store, one web server and one ``SerialAssistant``). SIGTERM/SIGINT stop it
+cleanly within ``SHUTDOWN_SECONDS``: no new questions are taken, replies in flight are
+finished and the sync token is saved. The knowledge is reloaded when a file in its folder
+changes (``bot.watch``), on SIGHUP and on an admin's ``reload`` command
+(``bot.reloader``); a broken knowledge folder keeps the last good one serving, and every
+outcome goes to the log, to ``status`` (``bot.admin``) and to each transport's ``announce``.
 """
 
 from __future__ import annotations
@@ -16,36 +17,40 @@ import logging
 import os
 import signal
 import sqlite3
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from aiohttp import web
 
-from bot.admin import ReloadResult, Upkeep
+from bot.admin import Upkeep
 from bot.assistant import Assistant
 from bot.config import Config, ConfigError
 from bot.index_cache import load_matcher
-from bot.knowledge import (
-    SHIPPED_KNOWLEDGE,
-    KnowledgeBase,
-    KnowledgeError,
-    Problem,
-    load_knowledge,
-)
+from bot.knowledge import SHIPPED_KNOWLEDGE, KnowledgeBase, KnowledgeError
 from bot.logs import configure_logging
 from bot.matching import Matcher
 from bot.metrics import Metrics
 from bot.models import Question
+from bot.reloader import Reloader, ReloadResult
+from bot.serial_assistant import SerialAssistant
 from bot.store import Store
+from bot.transports.base import TRANSPORT_GRACE_SECONDS, Transport
+from bot.transports.teams import TeamsWebhooks
 from bot.watch import watch_knowledge
 from bot.web import build_web_app
 
 log = logging.getLogger(__name__)
 
+# The documented budget from SIGTERM to exit, split so no stage cuts into another's:
+# transports finish replies in flight (their own grace), the app cancels them only after a
+# margin on top of that grace, then the web server closes, waiting at most
+# WEB_SHUTDOWN_SECONDS for requests in flight (aiohttp's default is 60 s, which idle
+# keep-alive connections used to hold), and the rest is quick (no thread is waited for).
 SHUTDOWN_SECONDS = 10.0
+TRANSPORT_CANCEL_SECONDS = TRANSPORT_GRACE_SECONDS + 1.0
+WEB_SHUTDOWN_SECONDS = 1.5
 NOTHING_CONFIGURED = (
     "Nothing to run: the config has neither a 'matrix:' nor a 'teams:' section.\n"
     "Add one (see config.example.yaml), or try the bot in the terminal with: partnerbot chat"
@@ -101,112 +106,6 @@ def open_store(config: Config) -> Store:
         raise StartupError(f"storage.path: cannot open {config.storage.path}: {error}") from None
 
 
-class Reloader:
-    """Builds a new knowledge base off the event loop and swaps it in only when valid.
-
-    Every outcome is logged and, with an ``upkeep``, reported to it (``status``, the admin
-    room). Construct it on the running event loop: ``request`` schedules onto that loop.
-    """
-
-    def __init__(
-        self,
-        assistant: Assistant,
-        metrics: Metrics,
-        folder: Path | None,
-        upkeep: Upkeep | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.assistant = assistant
-        self.metrics = metrics
-        self.folder = folder
-        self.upkeep = upkeep
-        self.clock = clock
-        self._lock = asyncio.Lock()
-        self._loop = asyncio.get_running_loop()
-        self._tasks: set[asyncio.Task[KnowledgeError | None]] = set()
-
-    def request(self, trigger: str = "command", origin: Question | None = None) -> None:
-        """Start a reload in the background; safe from any thread (a chat command may run
-        in the Teams worker thread, SIGHUP runs on the loop)."""
-        self._loop.call_soon_threadsafe(self._start, trigger, origin)
-
-    def _start(self, trigger: str, origin: Question | None) -> None:
-        task = self._loop.create_task(self.reload(trigger, origin))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def _load_settled(self) -> KnowledgeBase:
-        """Load the folder; ``load_knowledge`` itself reads again when a save raced it."""
-        return load_knowledge(self.folder or SHIPPED_KNOWLEDGE)
-
-    async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def reload(
-        self, trigger: str = "signal", origin: Question | None = None
-    ) -> KnowledgeError | None:
-        async with self._lock:
-            serving = self.assistant.knowledge
-            try:
-                knowledge = await asyncio.to_thread(self._load_settled)
-                changed = knowledge.version != serving.version
-                if changed:
-                    # Build the index off the loop too, then swap in one assignment.
-                    await asyncio.to_thread(self.assistant.swap_knowledge, knowledge)
-            except KnowledgeError as error:
-                self.metrics.reload_failed()
-                log.error(
-                    "knowledge reload failed; still serving version %s: %d problem(s)",
-                    serving.version,
-                    len(error.problems),
-                )
-                for problem in error.problems:
-                    log.error("knowledge problem: %s", problem)
-                self._report(False, trigger, origin, serving, tuple(error.problems), False)
-                return error
-            last = self.upkeep.last_reload if self.upkeep is not None else None
-            if not changed and trigger == "file" and (last is None or last.ok):
-                # A save that changed nothing (or the watch's start-up check): no news.
-                log.debug("knowledge unchanged: version %s", knowledge.version)
-                return None
-            if changed:
-                self.metrics.set_knowledge(len(knowledge.entries), knowledge.version)
-            log.info(
-                "knowledge %s: version %s, %d entries",
-                "reloaded" if changed else "unchanged",
-                knowledge.version,
-                len(knowledge.entries),
-            )
-            self._report(True, trigger, origin, knowledge, (), changed)
-            return None
-
-    def _report(
-        self,
-        ok: bool,
-        trigger: str,
-        origin: Question | None,
-        serving: KnowledgeBase,
-        problems: tuple[Problem, ...],
-        changed: bool,
-    ) -> None:
-        if self.upkeep is None:
-            return
-        result = ReloadResult(
-            ok=ok,
-            trigger=trigger,
-            at=self.clock(),
-            version=serving.version,
-            entries=len(serving.entries),
-            problems=problems,
-            changed=changed,
-            requested_in=origin.conversation_id if origin is not None else None,
-            transport=origin.transport if origin is not None else None,
-        )
-        self.upkeep.reload_finished(result)
-
-
 @dataclass
 class Maintenance:
     """Knowledge upkeep around a running assistant: admin commands, reloads (file watch,
@@ -235,7 +134,8 @@ def start_maintenance(
     """Hook upkeep into ``assistant`` and start the file watch and the retention loop."""
     upkeep = Upkeep(config, assistant, store)
     upkeep.install()
-    reloader = Reloader(assistant, metrics, folder, upkeep)
+    reloader = Reloader(assistant, metrics, folder)
+    reloader.listeners.append(upkeep.reload_finished)
     upkeep.request_reload = lambda origin: reloader.request("command", origin)
     watching = asyncio.Event()
     watch = watch_knowledge(
@@ -248,6 +148,62 @@ def start_maintenance(
     return Maintenance(upkeep, reloader, watching, tasks)
 
 
+@dataclass(frozen=True)
+class Wiring:
+    """What a transport may be built from."""
+
+    config: Config
+    assistant: SerialAssistant
+    store: Store
+    metrics: Metrics
+    environ: Mapping[str, str]
+
+
+def _matrix(wiring: Wiring) -> Transport | None:
+    if wiring.config.matrix is None:
+        return None
+    from bot.transports.matrix import MatrixTransport  # only `run` loads matrix-nio
+
+    return MatrixTransport(wiring.config, wiring.assistant, wiring.store, wiring.environ)
+
+
+def _teams_webhooks(wiring: Wiring) -> Transport | None:
+    teams = wiring.config.teams
+    if teams is None or not teams.webhooks:
+        return None
+    return TeamsWebhooks(teams, wiring.assistant.handle, wiring.metrics, wiring.environ)
+
+
+# Every transport the bot knows: a factory returns None when the config does not ask for it.
+# A new chat system is one module implementing ``Transport`` and one line here.
+TRANSPORTS: tuple[Callable[[Wiring], Transport | None], ...] = (_matrix, _teams_webhooks)
+
+
+def build_transports(wiring: Wiring) -> list[Transport]:
+    """The configured transports; raises ConfigError (e.g. a missing webhook token)."""
+    return [t for factory in TRANSPORTS if (t := factory(wiring)) is not None]
+
+
+def announce_to(transports: list[Transport]) -> Callable[[ReloadResult], None]:
+    """A reload listener that hands the result to every transport's ``announce``."""
+    tasks: set[asyncio.Task[None]] = set()
+
+    def announce(result: ReloadResult) -> None:
+        for transport in transports:
+            task = asyncio.create_task(
+                transport.announce(result), name=f"announce-{transport.name}"
+            )
+            tasks.add(task)
+            task.add_done_callback(_announced)
+
+    def _announced(task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("announcing a reload failed: %s", type(task.exception()).__name__)
+
+    return announce
+
+
 async def _serve(
     config: Config, knowledge: KnowledgeBase, matcher: Matcher, folder: Path | None
 ) -> int:
@@ -256,11 +212,17 @@ async def _serve(
     metrics.set_knowledge(len(knowledge.entries), knowledge.version)
     # The first question pays for lazy set-up (lemma dictionary, HTML renderer): pay it now.
     assistant.matcher.decide("opstarten")
-    assistant.handle(Question(text="help", transport="console"))
+    assistant.handle(Question(text="help", transport="startup", always_addressed=True))
 
-    web_app = build_web_app(config, assistant, metrics, os.environ)  # may raise ConfigError
     store = open_store(config)
-    runner = web.AppRunner(web_app)
+    serial = SerialAssistant(assistant)
+    try:
+        transports = build_transports(Wiring(config, serial, store, metrics, os.environ))
+    except ConfigError:
+        store.close()
+        raise
+    web_app = build_web_app(config, assistant, metrics, transports)
+    runner = web.AppRunner(web_app, shutdown_timeout=WEB_SHUTDOWN_SECONDS)
     await runner.setup()
     site = web.TCPSite(runner, config.web.host, config.web.port)
     try:
@@ -274,17 +236,13 @@ async def _serve(
 
     stop = asyncio.Event()
     maintenance = start_maintenance(config, assistant, store, metrics, folder, stop)
+    maintenance.reloader.listeners.append(announce_to(transports))
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     loop.add_signal_handler(signal.SIGHUP, maintenance.reloader.request, "signal")
 
-    transports: list[asyncio.Task[None]] = []
-    if config.matrix is not None:
-        from bot.transports.matrix import MatrixTransport  # only `run` loads matrix-nio
-
-        matrix = MatrixTransport(config, assistant, store, os.environ, upkeep=maintenance.upkeep)
-        transports.append(asyncio.create_task(matrix.run(stop), name="matrix"))
+    running = [asyncio.create_task(t.run(stop), name=t.name) for t in transports]
     log.info(
         "partnerbot running: knowledge version %s, %d entries",
         knowledge.version,
@@ -294,22 +252,23 @@ async def _serve(
     stopping = asyncio.create_task(stop.wait(), name="stop")
     try:
         # A transport that ends by itself (it gave up, e.g. a refused login) stops the bot.
-        await asyncio.wait([stopping, *transports], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([stopping, *running], return_when=asyncio.FIRST_COMPLETED)
         stop.set()
         log.info("stopping: finishing replies in flight")
-        if transports:
-            _done, pending = await asyncio.wait(transports, timeout=SHUTDOWN_SECONDS)
-            for transport in pending:
-                transport.cancel()
-            for transport in transports:
-                if not transport.cancelled() and transport.exception() is not None:
+        if running:
+            _done, pending = await asyncio.wait(running, timeout=TRANSPORT_CANCEL_SECONDS)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+            for task in running:
+                if not task.cancelled() and task.exception() is not None:
                     exit_code = 1
-                    log.error(
-                        "transport %s failed", transport.get_name(), exc_info=transport.exception()
-                    )
+                    log.error("transport %s failed", task.get_name(), exc_info=task.exception())
     finally:
         await runner.cleanup()
         await maintenance.close()
+        serial.close()
         with contextlib.suppress(Exception):
             store.close()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

@@ -102,7 +102,7 @@ class Assistant:
         """The reply to a message, or None when the message is not meant for the bot."""
         text = question.text.strip()
         prefix = self.config.assistant.command_prefix
-        addressed = question.mentioned or question.is_direct or question.transport == "console"
+        addressed = question.mentioned or question.always_addressed
         if text.startswith(prefix):
             return self._command(text[len(prefix) :].strip(), question, explicit=True)
         if not addressed:

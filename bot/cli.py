@@ -119,7 +119,7 @@ def decision_json(question: str, decision: Decision) -> dict[str, Any]:
 
 
 def _ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    from bot.models import Question
+    from bot.transports.console import console_question
 
     assistant = _assistant(args.knowledge, err)
     if assistant is None:
@@ -133,7 +133,7 @@ def _ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             decision = assistant.matcher.decide(question)
             print(json.dumps(decision_json(question, decision), ensure_ascii=False), file=out)
         else:
-            reply = assistant.handle(Question(text=question, transport="console"))
+            reply = assistant.handle(console_question(question))
             if reply is not None:
                 print(reply.text, file=out)
                 if args.question is None:

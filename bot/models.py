@@ -54,17 +54,26 @@ class Entry:
 class Question:
     """One incoming chat message, already freed from its protocol.
 
-    The transport decides the protocol facts (was the bot mentioned, is this a 1:1 room);
-    the assistant decides whether and how to answer.
+    The transport decides the protocol facts (was the bot mentioned, who can read the reply,
+    can it post here later) and states them as capabilities; the assistant decides whether
+    and how to answer from those facts alone, never from the transport's name.
     """
 
     text: str
-    transport: str = "console"  # "matrix" | "teams" | "console"
+    transport: str  # who asked ("matrix", "teams", "console"): for counts and logs only
     conversation_id: str = ""  # Matrix room id, Teams conversation id
     sender_id: str = ""
     thread_id: str | None = None
     mentioned: bool = False  # the bot was addressed explicitly (mention, @-webhook)
-    is_direct: bool = False  # a 1:1 conversation with the bot: every message is for it
+    # Every message here is for the bot: the terminal, a 1:1 chat.
+    always_addressed: bool = False
+    # Only the asker and the bot read the reply (a 1:1 chat, the terminal, the admin room):
+    # admin output that shows logged questions may go here.
+    private: bool = False
+    # The transport can post in this conversation after replying (a reload result).
+    can_post_later: bool = False
+    # How to address the bot in this conversation, for help text ("noem @Partnerwijzer").
+    address_hint: str = ""
 
 
 @dataclass(frozen=True)

@@ -443,13 +443,15 @@ class BotRunner:
         return self.user.user_id
 
     async def start(self, wait_ready: bool = True) -> None:
+        from bot.serial_assistant import SerialAssistant
         from bot.store import Store
         from bot.transports.matrix import MatrixTransport
 
         self.store = Store(self.config.storage.path)
+        self.serial = SerialAssistant(self.assistant)
         self.transport = MatrixTransport(
             self.config,
-            self.assistant,
+            self.serial,
             self.store,
             self._environ,
             clock=lambda: time.time() + self.clock_offset,
@@ -473,6 +475,7 @@ class BotRunner:
         self._stop.set()
         await asyncio.wait_for(self._task, 30)
         self._task = None
+        self.serial.close()
         self.store.close()
 
     def expected(self, text: str, room_id: str, sender: str, **facts: Any) -> Any:

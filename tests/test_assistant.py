@@ -55,7 +55,7 @@ def test_a_message_not_addressed_to_the_bot_is_ignored(
     assistant: Assistant, transport: str
 ) -> None:
     for text in (GOOD, "help", "partners", "", "hallo allemaal"):
-        question = Question(text=text, transport=transport, mentioned=False, is_direct=False)
+        question = Question(text=text, transport=transport, mentioned=False)
         assert assistant.handle(question) is None
 
 
@@ -63,9 +63,9 @@ def test_a_message_not_addressed_to_the_bot_is_ignored(
     "facts",
     [
         {"transport": "matrix", "mentioned": True},
-        {"transport": "matrix", "is_direct": True},
+        {"transport": "matrix", "always_addressed": True},
         {"transport": "teams", "mentioned": True},
-        {"transport": "console"},
+        {"transport": "console", "always_addressed": True},
     ],
 )
 def test_an_addressed_question_is_answered(assistant: Assistant, facts: dict[str, object]) -> None:
@@ -98,7 +98,7 @@ def test_prefixed_commands_work_without_a_mention(
 
 def test_vraag_answers_like_a_plain_question(assistant: Assistant) -> None:
     via_command = ask(assistant, f"!vraag {GOOD}", transport="matrix")
-    direct = ask(assistant, GOOD, transport="matrix", is_direct=True)
+    direct = ask(assistant, GOOD, transport="matrix", always_addressed=True, private=True)
     assert via_command.text == direct.text
 
 
@@ -113,11 +113,19 @@ def test_commands_without_prefix_work_when_addressed(
     assistant: Assistant, text: str, kind: str
 ) -> None:
     assert ask(assistant, text, transport="matrix", mentioned=True).kind == kind
-    assert ask(assistant, f"  {text.upper()}?  ", transport="console").kind == kind
+    assert (
+        ask(assistant, f"  {text.upper()}?  ", transport="console", always_addressed=True).kind
+        == kind
+    )
 
 
 def test_a_command_word_with_more_text_is_a_question(assistant: Assistant) -> None:
-    reply = ask(assistant, "contact opnemen met de wijkagent over een filmpje", transport="console")
+    reply = ask(
+        assistant,
+        "contact opnemen met de wijkagent over een filmpje",
+        transport="console",
+        always_addressed=True,
+    )
     assert reply.kind in {"answer", "clarify", "fallback"}
 
 
@@ -147,14 +155,14 @@ def test_the_command_prefix_comes_from_config(shipped: KnowledgeBase) -> None:
     ],
 )
 def test_bad_input_gets_a_sensible_reply(assistant: Assistant, text: str) -> None:
-    reply = ask(assistant, text, transport="console")
+    reply = ask(assistant, text, transport="console", always_addressed=True)
     assert reply.kind in KINDS
     assert reply.text.strip() and reply.html.strip() and reply.markdown.strip()
     assert "<script>" not in reply.html
 
 
 def test_empty_input_explains_what_the_bot_does(assistant: Assistant) -> None:
-    assert ask(assistant, "   ", transport="console").kind == "help"
+    assert ask(assistant, "   ", transport="console", always_addressed=True).kind == "help"
 
 
 # --- knowledge swaps ----------------------------------------------------------------------
@@ -184,7 +192,9 @@ def test_a_reply_uses_one_snapshot_even_when_swapped_mid_reply(
         return decision
 
     monkeypatch.setattr(old_matcher, "decide", decide_then_swap)
-    reply = ask(assistant, "mag een boa op instagram rondkijken", transport="console")
+    reply = ask(
+        assistant, "mag een boa op instagram rondkijken", transport="console", always_addressed=True
+    )
     assert reply.kind == "answer" and reply.decision is not None
     entry = reply.decision.matches[0].entry
     assert entry in small.entries
@@ -194,7 +204,9 @@ def test_a_reply_uses_one_snapshot_even_when_swapped_mid_reply(
     assert reply.contacts == small.contacts_for(entry)
     # The next question is answered from the new knowledge.
     assert assistant.knowledge is shipped
-    after = ask(assistant, "mag een boa op instagram rondkijken", transport="console")
+    after = ask(
+        assistant, "mag een boa op instagram rondkijken", transport="console", always_addressed=True
+    )
     assert after.decision is not None and after.decision.matches[0].entry in shipped.entries
 
 
@@ -211,7 +223,7 @@ def test_a_failed_index_build_keeps_the_old_knowledge(
     with pytest.raises(RuntimeError):
         assistant.swap_knowledge(small)
     assert assistant.knowledge is shipped and assistant.matcher is matcher
-    assert ask(assistant, GOOD, transport="console").kind == "answer"
+    assert ask(assistant, GOOD, transport="console", always_addressed=True).kind == "answer"
 
 
 # --- metrics --------------------------------------------------------------------------------
@@ -224,7 +236,9 @@ def test_the_observer_gets_transport_decision_and_partner_never_text(
     assistant = Assistant(shipped, metrics=observed)
     marker = "zwartkoplampje-4711"
     ask(assistant, GOOD, transport="teams", mentioned=True)
-    ask(assistant, f"fiets banaan {marker}", transport="matrix", is_direct=True)
+    ask(
+        assistant, f"fiets banaan {marker}", transport="matrix", always_addressed=True, private=True
+    )
     ask(assistant, "!help", transport="matrix")  # a command is not a question
     assert [call[:3] for call in observed.calls] == [
         ("teams", "answer", "handhaving"),
@@ -234,3 +248,9 @@ def test_the_observer_gets_transport_decision_and_partner_never_text(
         assert call[3] >= 0.0
         assert not any(marker in str(value) for value in call)
         assert not any(GOOD in str(value) for value in call)
+
+
+def test_the_transport_name_alone_never_addresses_the_bot(assistant: Assistant) -> None:
+    # "console" used to be the silent default that meant "always addressed".
+    assert assistant.handle(Question(GOOD, transport="console")) is None
+    assert ask(assistant, GOOD, transport="anything", always_addressed=True).kind == "answer"

@@ -15,7 +15,7 @@ import pytest
 
 from bot.assistant import Assistant
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.models import Question
+from bot.transports.console import console_question
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "knowledge"
@@ -62,7 +62,7 @@ def assistant(shipped: KnowledgeBase) -> Assistant:
 
 
 def expected_text(assistant: Assistant, text: str) -> str:
-    reply = assistant.handle(Question(text=text, transport="console"))
+    reply = assistant.handle(console_question(text))
     assert reply is not None
     return reply.text
 

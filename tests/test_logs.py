@@ -21,6 +21,8 @@ from bot.knowledge import load_knowledge
 from bot.logs import configure_logging
 from bot.metrics import Metrics
 from bot.models import Question
+from bot.serial_assistant import SerialAssistant
+from bot.transports.teams import TeamsWebhooks
 from bot.web import build_web_app
 
 ACTIVITY = Path(__file__).parent / "fixtures" / "teams" / "channel_message.json"
@@ -68,11 +70,13 @@ def _config() -> Config:
 async def client() -> AsyncIterator[TestClient[Any, Any]]:
     config = _config()
     metrics = Metrics()
-    app = build_web_app(
-        config, Assistant(load_knowledge(), config, metrics), metrics, {"PW_LOGS_TOKEN": TOKEN}
-    )
+    assistant = Assistant(load_knowledge(), config, metrics)
+    serial = SerialAssistant(assistant)
+    webhooks = TeamsWebhooks(config.teams, serial.handle, metrics, {"PW_LOGS_TOKEN": TOKEN})  # type: ignore[arg-type]
+    app = build_web_app(config, assistant, metrics, [webhooks])
     async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
         yield test_client
+    serial.close()
 
 
 def _body(text: str) -> bytes:

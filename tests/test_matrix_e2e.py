@@ -78,7 +78,7 @@ async def test_direct_message_is_answered_without_mention(
     question_id = await alice.send(room_id, QUESTION)
     reply = await alice.wait_reply(question_id, bot.user_id)
 
-    expected = bot.expected(QUESTION, room_id, alice.user_id, is_direct=True)
+    expected = bot.expected(QUESTION, room_id, alice.user_id, always_addressed=True, private=True)
     assert expected is not None
     assert_well_formed_reply(reply, question_id, alice.user_id, expected.text)
 

@@ -168,6 +168,7 @@ def test_only_configured_rooms_are_served() -> None:
     from bot.assistant import Assistant
     from bot.config import AdminConfig, Config
     from bot.knowledge import load_knowledge
+    from bot.serial_assistant import SerialAssistant
     from bot.transports.matrix import MatrixTransport
 
     matrix = MatrixConfig(
@@ -178,7 +179,9 @@ def test_only_configured_rooms_are_served() -> None:
     )
     config = Config(matrix=matrix, admins=AdminConfig(room="!admin:a.org"))
     with Store(":memory:") as store:
-        transport = MatrixTransport(config, Assistant(load_knowledge(), config), store, {})
+        transport = MatrixTransport(
+            config, SerialAssistant(Assistant(load_knowledge(), config)), store, {}
+        )
         assert transport.serves("!listed:a.org")
         assert transport.serves("!admin:a.org")
         # Joined before the allowlist changed, or by hand: not served.

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from bot.assistant import Assistant
 from bot.knowledge import load_knowledge
-from bot.models import Question
 from bot.text import MAX_MATCH_CHARS
+from bot.transports.console import console_question
 
 KINDS = {"answer", "clarify", "fallback", "help", "partners", "contact", "notice"}
 # Text with many of the characters that break naive code: controls, combining marks,
@@ -48,7 +48,7 @@ class _Tags(HTMLParser):
 @settings(max_examples=200, deadline=None)
 @given(text=st.one_of(NASTY, WORDS))
 def test_any_text_gets_a_reply(text: str) -> None:
-    reply = assistant().handle(Question(text=text, transport="console"))
+    reply = assistant().handle(console_question(text))
     assert reply is not None
     assert reply.kind in KINDS
     assert reply.text.strip() and reply.markdown.strip() and reply.html.strip()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -296,34 +295,22 @@ def test_mailto_addresses_are_url_encoded() -> None:
 
 
 async def test_answer_within_times_out_when_the_assistant_is_slow() -> None:
-    release = threading.Event()
-    started = threading.Event()
+    never = asyncio.Event()
 
-    def slow(question: Question) -> Reply:
-        started.set()
-        release.wait()
+    async def slow(question: Question) -> Reply:
+        await never.wait()
         return _reply()
 
-    executor = ThreadPoolExecutor(max_workers=1)
-    webhook = teams.TeamsWebhook(
-        TeamsWebhookConfig(name="w"), KEY, TeamsConfig(), slow, executor, Metrics()
-    )
-    try:
-        with pytest.raises(TimeoutError):
-            await webhook.answer_within(Question(text="x"), 0.05)
-        assert started.is_set()
-    finally:
-        release.set()
-        executor.shutdown(wait=True)
+    webhook = teams.TeamsWebhook(TeamsWebhookConfig(name="w"), KEY, TeamsConfig(), slow, Metrics())
+    with pytest.raises(TimeoutError):
+        await webhook.answer_within(Question(text="x", transport="teams"), 0.05)
 
 
 async def test_answer_within_returns_the_reply_in_time() -> None:
-    executor = ThreadPoolExecutor(max_workers=1)
     expected = _reply()
-    webhook = teams.TeamsWebhook(
-        TeamsWebhookConfig(name="w"), KEY, TeamsConfig(), lambda q: expected, executor, Metrics()
-    )
-    try:
-        assert await webhook.answer_within(Question(text="x"), 1.0) is expected
-    finally:
-        executor.shutdown(wait=True)
+
+    async def quick(question: Question) -> Reply:
+        return expected
+
+    webhook = teams.TeamsWebhook(TeamsWebhookConfig(name="w"), KEY, TeamsConfig(), quick, Metrics())
+    assert await webhook.answer_within(Question(text="x", transport="teams"), 1.0) is expected

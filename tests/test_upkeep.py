@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin import DAY, ReloadResult, Upkeep, render_reload_result, utc_day
-from bot.app import Reloader
+from bot.admin import DAY, Upkeep, render_reload_result, utc_day
 from bot.assistant import Assistant
 from bot.config import AdminConfig, Config, LoggingConfig, PrivacyConfig
 from bot.knowledge import SHIPPED_KNOWLEDGE, KnowledgeBase, load_knowledge
 from bot.logs import configure_logging
 from bot.metrics import Metrics
 from bot.models import Question
+from bot.reloader import Reloader, ReloadResult
 from bot.store import Store
 
 T0 = 1_700_000_000.0  # 2023-11-14 22:13 UTC
@@ -194,8 +194,8 @@ async def test_reloader_reports_each_outcome_and_keeps_the_last_good(tmp_path: P
     with Store(":memory:") as store:
         assistant = Assistant(original)
         upkeep = Upkeep(Config(), assistant, store, Clock())
-        upkeep.reload_listeners.append(results.append)
-        reloader = Reloader(assistant, Metrics(), folder, upkeep)
+        reloader = Reloader(assistant, Metrics(), folder)
+        reloader.listeners += [upkeep.reload_finished, results.append]
 
         # An unchanged folder seen by the file watch: no news, nothing rebuilt.
         assert await reloader.reload("file") is None
@@ -329,7 +329,8 @@ async def test_a_save_during_a_reload_is_not_mistaken_for_no_change(
     monkeypatch.setattr(bot.knowledge, "_load_once", load_while_an_editor_saves)
     with Store(":memory:") as store:
         assistant = Assistant(load_knowledge(folder))
-        reloader = Reloader(assistant, Metrics(), folder, Upkeep(Config(), assistant, store))
+        reloader = Reloader(assistant, Metrics(), folder)
+        reloader.listeners.append(Upkeep(Config(), assistant, store).reload_finished)
         assert await reloader.reload("file") is None
     assert raced
     served = [entry.question for entry in assistant.knowledge.entries]
@@ -346,12 +347,11 @@ async def test_a_file_that_vanishes_while_reading_is_a_reported_problem(
         raise FileNotFoundError(2, "No such file or directory", str(tmp_path / "weg.yaml"))
 
     results: list[ReloadResult] = []
-    with Store(":memory:") as store:
-        assistant = Assistant(load_knowledge())
-        monkeypatch.setattr(bot.knowledge, "knowledge_version", vanished)
-        upkeep = Upkeep(Config(), assistant, store)
-        upkeep.reload_listeners.append(results.append)
-        error = await Reloader(assistant, Metrics(), tmp_path, upkeep).reload("file")
+    assistant = Assistant(load_knowledge())
+    monkeypatch.setattr(bot.knowledge, "knowledge_version", vanished)
+    reloader = Reloader(assistant, Metrics(), tmp_path)
+    reloader.listeners.append(results.append)
+    error = await reloader.reload("file")
     assert error is not None
     (result,) = results
     assert not result.ok and result.problems[0].file.endswith("weg.yaml")

@@ -19,7 +19,7 @@ import pytest
 from nio import RoomMessageNotice, RoomSendResponse
 from synapse_server import BotRunner, Human, SynapseServer, in_reply_to, unique
 
-from bot.app import Maintenance, start_maintenance
+from bot.app import Maintenance, announce_to, start_maintenance
 from bot.assistant import Assistant
 from bot.config import AdminConfig
 from bot.knowledge import SHIPPED_KNOWLEDGE, load_knowledge
@@ -45,6 +45,7 @@ class UpkeepBot(BotRunner):
         self._reference: Assistant | None = None
 
     async def start(self, wait_ready: bool = True) -> None:
+        from bot.serial_assistant import SerialAssistant
         from bot.store import Store
         from bot.transports.matrix import MatrixTransport
 
@@ -53,9 +54,9 @@ class UpkeepBot(BotRunner):
         self.maintenance = start_maintenance(
             self.config, self.assistant, self.store, Metrics(), self.knowledge, self._stop
         )
-        self.transport = MatrixTransport(
-            self.config, self.assistant, self.store, self._environ, upkeep=self.maintenance.upkeep
-        )
+        self.serial = SerialAssistant(self.assistant)
+        self.transport = MatrixTransport(self.config, self.serial, self.store, self._environ)
+        self.maintenance.reloader.listeners.append(announce_to([self.transport]))
         self._task = asyncio.create_task(self.transport.run(self._stop))
         if wait_ready:
             await self.wait_ready()
@@ -80,6 +81,7 @@ class UpkeepBot(BotRunner):
         self._task = None
         assert self.maintenance is not None
         await self.maintenance.close()
+        self.serial.close()
         self.store.close()
 
 

@@ -29,8 +29,9 @@ from bot.config import Config, ConfigError, SecretRef, TeamsConfig, TeamsWebhook
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.metrics import Metrics
 from bot.models import Question, Reply
-from bot.transports.teams import TIMEOUT_TEXT, build_card
-from bot.web import TEAMS_WEBHOOKS, build_web_app
+from bot.serial_assistant import SerialAssistant
+from bot.transports.teams import TIMEOUT_TEXT, TeamsWebhooks, build_card
+from bot.web import build_web_app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "teams" / "channel_message.json"
 TENANT = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -99,6 +100,16 @@ def question_for(data: dict[str, Any], text: str) -> Question:
     )
 
 
+def served(
+    config: Config, assistant: Assistant, metrics: Metrics, environ: dict[str, str]
+) -> tuple[Any, SerialAssistant]:
+    """The web app with the config's Teams webhooks, answering through one SerialAssistant."""
+    serial = SerialAssistant(assistant)
+    assert config.teams is not None
+    webhooks = TeamsWebhooks(config.teams, serial.handle, metrics, environ)
+    return build_web_app(config, assistant, metrics, [webhooks]), serial
+
+
 @pytest.fixture(scope="module")
 def knowledge() -> KnowledgeBase:
     return load_knowledge()
@@ -117,9 +128,10 @@ def reference(knowledge: KnowledgeBase) -> Assistant:
 
 @pytest.fixture
 async def client(knowledge: KnowledgeBase, metrics: Metrics) -> AsyncIterator[TestClient[Any, Any]]:
-    app = build_web_app(_config(), Assistant(knowledge, _config(), metrics), metrics, ENVIRON)
+    app, serial = served(_config(), Assistant(knowledge, _config(), metrics), metrics, ENVIRON)
     async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
         yield test_client
+    serial.close()
 
 
 async def post(
@@ -449,17 +461,18 @@ async def test_slow_answer_gets_a_try_again_message_within_the_limit(
     knowledge: KnowledgeBase, metrics: Metrics
 ) -> None:
     config = _config(timeout=0.2)
-    app = build_web_app(config, Assistant(knowledge, config, metrics), metrics, ENVIRON)
+    app, serial = served(config, Assistant(knowledge, config, metrics), metrics, ENVIRON)
     gate = threading.Event()
     async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
         # Occupy the answering thread, as a stuck or overloaded assistant would.
-        app[TEAMS_WEBHOOKS]["wijkteam"].executor.submit(gate.wait)
+        blocked = asyncio.ensure_future(serial.run(gate.wait))
         try:
             response = await post(test_client, encode(activity(GOOD)))
             assert response.status == 200
             assert await response.json() == {"type": "message", "text": TIMEOUT_TEXT}
         finally:
             gate.set()
+            await blocked
         body = (await (await test_client.get("/metrics")).read()).decode()
     assert 'partnerbot_teams_requests_total{outcome="timeout",webhook="wijkteam"} 1.0' in body
 
@@ -500,4 +513,4 @@ async def test_metrics_count_questions_without_their_text(
 def test_missing_token_is_a_config_error(knowledge: KnowledgeBase) -> None:
     config = _config()
     with pytest.raises(ConfigError, match=r"teams\.webhooks\[1\]\.token"):
-        build_web_app(config, Assistant(knowledge, config), Metrics(), {"TEAMS_WIJKTEAM": "AAAA"})
+        served(config, Assistant(knowledge, config), Metrics(), {"TEAMS_WIJKTEAM": "AAAA"})

@@ -8,6 +8,13 @@ from typing import TextIO
 from bot.assistant import Assistant
 from bot.models import Question
 
+
+def console_question(text: str) -> Question:
+    """A question typed in the terminal: every line is for the bot, and only the person at
+    the terminal reads the answer."""
+    return Question(text=text, transport="console", always_addressed=True, private=True)
+
+
 _QUIT_WORDS = frozenset({"quit", "exit", "stop", "doei", "q", ":q"})
 PROMPT = "vraag> "
 
@@ -37,7 +44,7 @@ def run_console(
             return 0
         if not line.strip():
             continue
-        reply = assistant.handle(Question(text=line, transport="console"))
+        reply = assistant.handle(console_question(line))
         if reply is not None:
             print(reply.text, file=stream)
             print(file=stream)

@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aiohttp import ClientConnectionError
+from aiohttp import ClientConnectionError, web
 from nio import (
     AsyncClient,
     AsyncClientConfig,
@@ -51,12 +51,14 @@ from nio import (
     SyncResponse,
 )
 
-from bot.admin import ReloadResult, Upkeep, render_reload_result
-from bot.assistant import Assistant
+from bot.admin import render_reload_result
 from bot.config import Config, MatrixConfig, resolve_secret
 from bot.models import Question, Reply
 from bot.ratelimit import FloodLimiter
+from bot.reloader import ReloadResult
+from bot.serial_assistant import SerialAssistant
 from bot.store import Store
+from bot.transports.base import TRANSPORT_GRACE_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,6 @@ SYNC_TIMEOUT_MS = 30_000
 TIMELINE_LIMIT = 50  # per room per sync; a larger gap is filled page by page (see _fill_gap)
 GAP_PAGE_LIMIT = 100
 GAP_MAX_PAGES = 20
-SHUTDOWN_GRACE_SECONDS = 10.0
 _NETWORK_ERRORS = (ClientConnectionError, TimeoutError, OSError)
 
 # The single polite notice when a user or room hits the flood limit. Operational wording that
@@ -299,20 +300,17 @@ class TokenKeeper:
 class MatrixTransport:
     """Syncs with the homeserver and answers questions until ``stop`` is set."""
 
+    name = "matrix"
+
     def __init__(
         self,
         config: Config,
-        assistant: Assistant,
+        assistant: SerialAssistant,
         store: Store,
         environ: Mapping[str, str],
         clock: Callable[[], float] = time.time,
-        upkeep: Upkeep | None = None,
     ) -> None:
-        """``clock`` is the wall clock (epoch seconds) that the catch-up window is judged by.
-
-        With ``upkeep``, reload results are posted in the admin room (``admins.room``) and
-        in the room whose ``reload`` command asked for them.
-        """
+        """``clock`` is the wall clock (epoch seconds) that the catch-up window is judged by."""
         if config.matrix is None:
             raise ValueError("MatrixTransport needs a 'matrix:' section in the config")
         self._config = config
@@ -331,12 +329,12 @@ class MatrixTransport:
         # Our "Bedoel je" messages (event id → thread root), newest last.
         self._offers: OrderedDict[str, str | None] = OrderedDict()
         self._client: AsyncClient | None = None
-        self._upkeep = upkeep
-        if upkeep is not None:
-            upkeep.reload_listeners.append(self._on_reload)
         self.ready = asyncio.Event()  # set after the first successful sync (tests, health)
 
     # ---- lifecycle
+
+    def add_routes(self, app: web.Application) -> None:
+        """Matrix needs no HTTP routes: the bot syncs out to the homeserver."""
 
     async def run(self, stop: asyncio.Event) -> None:
         client = self._make_client()
@@ -408,7 +406,7 @@ class MatrixTransport:
         if not pending:
             return
         log.info("finishing %d replies in flight", len(pending))
-        _done, late = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
+        _done, late = await asyncio.wait(pending, timeout=TRANSPORT_GRACE_SECONDS)
         for task in late:
             task.cancel()  # unanswered: the token keeper keeps them for the next start
         if late:
@@ -550,12 +548,14 @@ class MatrixTransport:
 
     # ---- reload results (from the core's Upkeep)
 
-    def _on_reload(self, result: ReloadResult) -> None:
+    async def announce(self, result: ReloadResult) -> None:
+        """Post a reload result in the admin room (``admins.room``) and in the room whose
+        ``reload`` command asked for it."""
         client = self._client
         rooms = []
         if self._config.admins.room:
             rooms.append(self._config.admins.room)
-        if result.transport == "matrix" and result.requested_in not in (None, *rooms):
+        if result.transport == self.name and result.requested_in not in (None, *rooms):
             rooms.append(str(result.requested_in))
         if client is None or not rooms:
             return
@@ -666,15 +666,11 @@ class MatrixTransport:
             return None  # an edit of an earlier message, not a new question
         thread_root = relation.get("event_id") if relation.get("rel_type") == "m.thread" else None
         question = self._question(room, event, content, relation, thread_root)
-        try:
-            reply = self._assistant.handle(question)
-        except Exception:
-            log.exception("assistant failed on event %s", event_id)
-            return None
-        if reply is None:
-            log.debug("event %s in %s: not for the bot", event_id, room.room_id)
-            return None
-        return self._respond(client, room, event_id, event.sender, reply, event_id, thread_root)
+        task = asyncio.create_task(
+            self._answer(client, room, event_id, event.sender, question, event_id, thread_root)
+        )
+        self._track(event_id, task)
+        return task
 
     def _consider_reaction(
         self, client: AsyncClient, room: MatrixRoom, event: ReactionEvent
@@ -698,18 +694,48 @@ class MatrixTransport:
             sender_id=event.sender,
             thread_id=thread_root,
             mentioned=True,
-            is_direct=room.joined_count == 2,
+            **self._room_capabilities(room),
         )
-        reply = self._assistant.handle(question)
         # Only the person the options were offered to can choose; anyone else's 2️⃣ is
         # just a reaction, and gets no "geen antwoord" in reply.
-        if reply is None or reply.kind != "answer":
-            return None
-        return self._respond(
-            client, room, event_id, event.sender, reply, event.reacts_to, thread_root
+        task = asyncio.create_task(
+            self._answer(
+                client,
+                room,
+                event_id,
+                event.sender,
+                question,
+                event.reacts_to,
+                thread_root,
+                only_answers=True,
+            )
         )
+        self._track(event_id, task)
+        return task
 
-    def _respond(
+    async def _answer(
+        self,
+        client: AsyncClient,
+        room: MatrixRoom,
+        event_id: str,
+        sender: str,
+        question: Question,
+        reply_to: str,
+        thread_root: str | None,
+        only_answers: bool = False,
+    ) -> None:
+        """Ask the assistant (in its worker) and deliver what it says."""
+        try:
+            reply = await self._assistant.handle(question)
+        except Exception:
+            log.exception("assistant failed on event %s", event_id)
+            return
+        if reply is None or (only_answers and reply.kind != "answer"):
+            log.debug("event %s in %s: not for the bot", event_id, room.room_id)
+            return
+        await self._respond(client, room, event_id, sender, reply, reply_to, thread_root)
+
+    async def _respond(
         self,
         client: AsyncClient,
         room: MatrixRoom,
@@ -718,25 +744,21 @@ class MatrixTransport:
         reply: Reply,
         reply_to: str,
         thread_root: str | None,
-    ) -> asyncio.Task[Any] | None:
+    ) -> None:
         """Send ``reply`` for the event ``event_id`` (flood limits applied), as a rich reply to
-        ``reply_to``; tracked so shutdown can finish it."""
+        ``reply_to``."""
         verdict = self._limiter.check(room.room_id, sender)
         log.info("event %s in %s: %s, flood %s", event_id, room.room_id, reply.kind, verdict)
         if verdict == "drop":
             self._store.mark_answered(event_id, room.room_id, self._clock())
-            return None
+            return
         best = reply.decision.best if reply.decision is not None else None
         entry = best.entry.id if reply.kind == "answer" and best is not None else None
         if verdict == "notify":
             reply, entry = _flood_reply(), None
         content_out = reply_content(reply, reply_to, sender, thread_root)
         offer = reply.kind == "clarify"
-        task = asyncio.create_task(
-            self._deliver(client, room.room_id, event_id, content_out, entry, offer, thread_root)
-        )
-        self._track(event_id, task)
-        return task
+        await self._deliver(client, room.room_id, event_id, content_out, entry, offer, thread_root)
 
     def _question(
         self,
@@ -762,8 +784,16 @@ class MatrixTransport:
             sender_id=event.sender,
             thread_id=thread_root if isinstance(thread_root, str) else None,
             mentioned=mentioned,
-            is_direct=room.joined_count == 2,
+            **self._room_capabilities(room),
         )
+
+    def _room_capabilities(self, room: MatrixRoom) -> dict[str, Any]:
+        direct = room.joined_count == 2
+        return {
+            "always_addressed": direct,
+            "private": direct,
+            "can_post_later": True,
+        }
 
     async def _deliver(
         self,

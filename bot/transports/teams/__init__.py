@@ -21,6 +21,7 @@ from bot.transports.teams.cards import (
 from bot.transports.teams.webhook import (
     TIMEOUT_TEXT,
     TeamsWebhook,
+    TeamsWebhooks,
     decode_token,
     is_allowed,
     read_limited,
@@ -36,6 +37,7 @@ __all__ = [
     "Activity",
     "ActivityError",
     "TeamsWebhook",
+    "TeamsWebhooks",
     "build_card",
     "clean_text",
     "decode_token",

@@ -17,14 +17,14 @@ import binascii
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
 from bot.config import ConfigError, TeamsConfig, TeamsWebhookConfig, resolve_secret
 from bot.metrics import Metrics
 from bot.models import Question, Reply
+from bot.reloader import ReloadResult
 from bot.transports.teams.activity import Activity, ActivityError, clean_text, parse_activity
 from bot.transports.teams.cards import reply_message, text_message
 
@@ -94,7 +94,7 @@ async def read_limited(request: web.Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-Answer = Callable[[Question], Reply | None]
+Ask = Callable[[Question], Awaitable[Reply | None]]  # SerialAssistant.handle
 
 
 class TeamsWebhook:
@@ -105,15 +105,13 @@ class TeamsWebhook:
         hook: TeamsWebhookConfig,
         key: bytes,
         teams: TeamsConfig,
-        answer: Answer,
-        executor: ThreadPoolExecutor,
+        ask: Ask,
         metrics: Metrics,
     ) -> None:
         self.hook = hook
         self._key = key
         self._teams = teams
-        self._answer = answer
-        self.executor = executor
+        self._ask = ask
         self._metrics = metrics
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -154,14 +152,8 @@ class TeamsWebhook:
         return web.json_response(reply_message(reply)), "200"
 
     async def answer_within(self, question: Question, seconds: float) -> Reply | None:
-        """Run the synchronous assistant off the event loop so the time limit can fire.
-
-        A single worker thread keeps calls into the assistant serial, as on the event loop;
-        a call that overruns keeps its thread, later ones queue and time out in turn.
-        """
-        loop = asyncio.get_running_loop()
-        work = loop.run_in_executor(self.executor, self._answer, question)
-        return await asyncio.wait_for(work, timeout=seconds)
+        """The reply, or TimeoutError when the (serialised, off-loop) assistant is too slow."""
+        return await asyncio.wait_for(self._ask(question), timeout=seconds)
 
     def _reject(self, status: int, reason: str) -> tuple[web.Response, str]:
         log.warning("teams webhook %s: %d %s", self.hook.name, status, reason)
@@ -181,3 +173,33 @@ def webhook_key(hook: TeamsWebhookConfig, index: int, environ: Mapping[str, str]
         return decode_token(secret.value)
     except ValueError as error:
         raise ConfigError([f"{path}: {error}"]) from None
+
+
+class TeamsWebhooks:
+    """The configured outgoing webhooks as one transport: routes on the shared web app.
+
+    An outgoing webhook can only answer the request that called it, so there is nothing to
+    run and nowhere to announce a reload result.
+    """
+
+    name = "teams"
+
+    def __init__(
+        self, teams: TeamsConfig, ask: Ask, metrics: Metrics, environ: Mapping[str, str]
+    ) -> None:
+        """Raises ConfigError when a webhook token is missing or invalid."""
+        self.webhooks = {
+            hook.name: TeamsWebhook(hook, webhook_key(hook, index, environ), teams, ask, metrics)
+            for index, hook in enumerate(teams.webhooks)
+        }
+
+    def add_routes(self, app: web.Application) -> None:
+        for name, webhook in self.webhooks.items():
+            app.router.add_post(f"/teams/{name}", webhook.handle)
+            log.info("teams webhook %s listening on /teams/%s", name, name)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+
+    async def announce(self, result: ReloadResult) -> None:
+        return None
