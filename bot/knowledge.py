@@ -12,11 +12,9 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from bot.models import Contact, Entry, Partner
+from bot.safe_yaml import Located, YamlProblem, read_yaml_file
 from bot.text import STOP_WORDS, fold, tokenize
 
 SHIPPED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
@@ -74,67 +72,20 @@ class KnowledgeBase:
 
 # --- reading YAML with line numbers -------------------------------------------------------
 
-
-# One loader instance turns already-composed scalar nodes (tags resolved) into Python values.
-_SCALARS = yaml.SafeLoader("")
-
-
-@dataclass
-class _Node:
-    """A YAML value with the line it starts on (1-based)."""
-
-    value: Any
-    line: int
-
-
-def _to_located(node: yaml.Node) -> _Node:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        mapping: dict[str, _Node] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-            # A duplicate key is a mistake YAML itself silently accepts; keep the first,
-            # remember the rest so the validator can report it.
-            if key in mapping:
-                mapping.setdefault("\0duplicates", _Node([], line)).value.append(
-                    (key, key_node.start_mark.line + 1)
-                )
-                continue
-            mapping[key] = _to_located(value_node)
-        return _Node(mapping, line)
-    if isinstance(node, yaml.SequenceNode):
-        return _Node([_to_located(item) for item in node.value], line)
-    return _Node(_SCALARS.construct_object(node), line)
+_Node = Located  # a YAML value with the line it starts on
 
 
 def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> _Node | None:
+    """The file's values, or None with the reason (in Dutch, with a hint) in ``problems``."""
     name = _display(path, root)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        problems.append(Problem(name, 0, None, f"cannot read: {error.strerror}"))
-        return None
-    except UnicodeDecodeError as error:
-        problems.append(Problem(name, 0, None, f"not UTF-8 text: {error.reason}"))
-        return None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        problems.append(Problem(name, line, None, f"YAML syntax: {error.problem or error}"))
-        return None
-    except yaml.YAMLError as error:
-        problems.append(Problem(name, 0, None, f"YAML syntax: {error}"))
+        node = read_yaml_file(path)
+    except YamlProblem as problem:
+        problems.append(Problem(name, problem.line, None, problem.for_editors()))
         return None
     if node is None:
         problems.append(Problem(name, 1, None, "the file is empty"))
-        return None
-    try:
-        return _to_located(node)
-    except yaml.YAMLError as error:
-        problems.append(Problem(name, node.start_mark.line + 1, None, f"YAML value: {error}"))
-        return None
+    return node
 
 
 def _display(path: Path, root: Path) -> str:
@@ -161,10 +112,10 @@ class _Checker:
 
     def check_keys(self, required: set[str], optional: set[str]) -> bool:
         fields: dict[str, _Node] = self.node.value
-        for key, line in fields.get("\0duplicates", _Node([], 0)).value:
+        for key, line in self.node.duplicates:
             self.problem(line, f"field '{key}' appears twice")
         for key, value in fields.items():
-            if key != "\0duplicates" and key not in required | optional:
+            if key not in required | optional:
                 allowed = ", ".join(sorted(required | optional))
                 self.problem(value.line, f"unknown field '{key}' (allowed: {allowed})")
         missing = sorted(required - set(fields))
@@ -227,8 +178,10 @@ def _top_list(node: _Node | None, key: str, file: str, problems: list[Problem]) 
     if not isinstance(node.value, dict) or key not in node.value:
         problems.append(Problem(file, node.line, None, f"expected a top-level '{key}:' list"))
         return []
+    for other, line in node.duplicates:
+        problems.append(Problem(file, line, None, f"top-level key '{other}' appears twice"))
     for other, value in node.value.items():
-        if other not in (key, "\0duplicates"):
+        if other != key:
             problems.append(Problem(file, value.line, None, f"unknown top-level key '{other}'"))
     items = node.value[key]
     if not isinstance(items.value, list):
@@ -261,9 +214,11 @@ def _load_taxonomy(root: Path, problems: list[Problem]) -> tuple[set[str], dict[
     if not isinstance(partners.value, dict) or not isinstance(topics.value, dict):
         problems.append(Problem(file, node.line, None, "'partners' and 'topics' are mappings"))
         return set(), {}
+    for where in (node, partners, topics):
+        for key, line in where.duplicates:
+            problems.append(Problem(file, line, None, f"'{key}' appears twice"))
     topic_map = {str(key): str(value.value) for key, value in topics.value.items()}
-    topic_map.pop("\0duplicates", None)
-    partner_ids = {str(key) for key in partners.value if key != "\0duplicates"}
+    partner_ids = {str(key) for key in partners.value}
     return partner_ids, topic_map
 
 
@@ -383,7 +338,7 @@ def _load_entries(
 ) -> list[Entry]:
     entries: list[Entry] = []
     folder = root / "entries"
-    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    files = _yaml_files(folder)
     if not files:
         problems.append(Problem(_display(folder, root), 0, None, "no entry files (*.yaml)"))
     for path in files:
@@ -540,10 +495,27 @@ def _load_once(root: Path) -> KnowledgeBase:
     )
 
 
+def _visible(path: Path, root: Path) -> bool:
+    """Dot-files are editors' lock and swap files (``.#politie.yaml``), never knowledge."""
+    return not any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    found = [*folder.glob("*.yaml"), *folder.glob("*.yml")]
+    return sorted(path for path in found if _visible(path, folder))
+
+
 def knowledge_version(root: Path) -> str:
-    """A short hash of every YAML file in the folder: changes whenever any file changes."""
+    """A short hash of every YAML file in the folder: changes whenever any file changes.
+
+    Never raises: a file that cannot be read is hashed by its error, so the version still
+    changes when it becomes readable, and loading reports it by name.
+    """
     digest = hashlib.sha256()
-    for file in sorted(root.rglob("*.y*ml")):
+    for file in sorted(path for path in root.rglob("*.y*ml") if _visible(path, root)):
         digest.update(str(file.relative_to(root)).encode())
-        digest.update(file.read_bytes())
+        try:
+            digest.update(file.read_bytes() if file.is_file() else b"\0not a file")
+        except OSError as error:
+            digest.update(f"\0{error.errno}".encode())
     return digest.hexdigest()[:12]

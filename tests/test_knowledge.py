@@ -168,7 +168,7 @@ BREAKAGES = {
         POLITIE,
         'question: "Wat mag de politie online?"',
         "question: Wat mag: de politie online?",
-        "YAML syntax",
+        "YAML-fout",
         None,
         "question: Wat mag: de politie",
     ),
