@@ -10,9 +10,9 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from bot.config import Config, ConfigError, load_config
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
@@ -25,8 +25,18 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 1 like every other error, with a hint for '-' questions."""
+
+    def error(self, message: str) -> NoReturn:
+        if self.prog.endswith(" ask") or "unrecognized arguments: -" in message:
+            message += "; a question that starts with '-' goes after '--': partnerbot ask -- '-...'"
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="partnerbot",
         description="Partnerwijzer: answers from the infographic "
         "'De informatiepositie van partners in de online leefwereld'.",
@@ -38,8 +48,17 @@ def _parser() -> argparse.ArgumentParser:
             "--knowledge", metavar="DIR", help="knowledge folder (default: the shipped one)"
         )
 
-    ask = sub.add_parser("ask", help="answer one question (or one per line from stdin)")
-    ask.add_argument("question", nargs="?", help="the question; without it, read stdin")
+    ask = sub.add_parser(
+        "ask",
+        help="answer one question (or one per line from stdin)",
+        epilog="A question that starts with '-' goes after '--': "
+        "partnerbot ask -- '-18 jaar: mag de politie dat?'",
+    )
+    ask.add_argument(
+        "question",
+        nargs="?",
+        help="the question (after '--' when it starts with '-'); without it, read stdin",
+    )
     ask.add_argument("--json", action="store_true", help="print JSON (one line per question)")
     knowledge_option(ask)
 
@@ -72,6 +91,22 @@ def _report(error: KnowledgeError, err: TextIO) -> None:
     for problem in error.problems:
         print(f"error: {problem}", file=err)
     print(f"{len(error.problems)} problem(s) in the knowledge", file=err)
+
+
+def _stdin_lines(stdin: TextIO, err: TextIO) -> Iterator[str | None]:
+    """Each line of stdin as text; None (after one clear error line) for a line that is not
+    UTF-8, whatever the locale says (a strict UTF-8 locale would raise mid-way)."""
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:  # a text stream without bytes underneath (tests)
+        yield from stdin
+        return
+    for number, raw in enumerate(buffer, 1):
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            byte = raw[error.start]
+            print(f"error: stdin line {number}: not UTF-8 text (byte 0x{byte:02X})", file=err)
+            yield None
 
 
 def _load(path: str | None, err: TextIO) -> KnowledgeBase | None:
@@ -121,12 +156,19 @@ def decision_json(question: str, decision: Decision) -> dict[str, Any]:
 def _ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     from bot.transports.console import console_question
 
+    if args.question is not None and not _is_text(args.question):
+        print("error: the question is not UTF-8 text", file=err)
+        return EXIT_ERROR
     assistant = _assistant(args.knowledge, err)
     if assistant is None:
         return EXIT_ERROR
-    questions = [args.question] if args.question is not None else stdin
+    status = EXIT_OK
+    questions = [args.question] if args.question is not None else _stdin_lines(stdin, err)
     for raw in questions:
-        question = raw.rstrip("\n")
+        if raw is None:
+            status = EXIT_ERROR
+            continue
+        question = raw.rstrip("\r\n")
         if args.question is None and not question.strip():
             continue
         if args.json:
@@ -138,7 +180,16 @@ def _ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
                 print(reply.text, file=out)
                 if args.question is None:
                     print(file=out)
-    return EXIT_OK
+    return status
+
+
+def _is_text(argument: str) -> bool:
+    """A command-line argument that was not UTF-8 arrives with surrogate escapes."""
+    try:
+        argument.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -153,6 +204,9 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             for problem in error.problems:
                 print(f"error: {args.config}: {problem}", file=err)
             status = EXIT_ERROR
+        else:
+            if not args.knowledge and _missing_knowledge(config, args.config, err):
+                return EXIT_ERROR
     knowledge = _load(knowledge_path, err)
     if knowledge is None:
         return EXIT_ERROR
@@ -165,6 +219,17 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=out,
         )
     return status
+
+
+def _missing_knowledge(config: Config, config_path: str, err: TextIO) -> bool:
+    """A knowledge folder named in the config that is not there is the config's mistake."""
+    if config.knowledge_path and not Path(config.knowledge_path).is_dir():
+        print(
+            f"error: {config_path}: knowledge.path: {config.knowledge_path} is not a folder",
+            file=err,
+        )
+        return True
+    return False
 
 
 def _chat(args: argparse.Namespace, err: TextIO) -> int:
@@ -251,12 +316,23 @@ def _run(args: argparse.Namespace, err: TextIO) -> int:
         for problem in error.problems:
             print(f"error: {args.config}: {problem}", file=err)
         return EXIT_ERROR
+    if not args.knowledge and _missing_knowledge(config, args.config, err):
+        return EXIT_ERROR
     from bot.app import run_app
 
     return run_app(config, args.config, args.knowledge, err)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `partnerbot ask ... | head`: the reader left, nothing to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush is quiet
+        return EXIT_ERROR
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     out, err = sys.stdout, sys.stderr
     if args.command == "ask":

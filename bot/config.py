@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.safe_yaml import Located, YamlProblem, read_yaml_file
 
 
 class ConfigError(Exception):
@@ -39,7 +40,8 @@ class Secret:
 
 @dataclass(frozen=True)
 class SecretRef:
-    """Where a secret comes from: an environment variable or a file (Docker secrets)."""
+    """Where a secret comes from: an environment variable or a file (Docker secrets).
+    With both, the variable wins when it is set, else the file is read."""
 
     env: str | None = None
     file: str | None = None
@@ -201,6 +203,9 @@ def _convert(value: Any, tp: Any, path: str, problems: list[str]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             problems.append(f"{path}: expected a number, got {value!r}")
             return 0.0
+        if not math.isfinite(value):  # .nan compares false with every bound
+            problems.append(f"{path}: expected a finite number, got {value!r}")
+            return 0.0
         return float(value)
     if tp is str:
         if not isinstance(value, str | int | float) or isinstance(value, bool):
@@ -235,28 +240,41 @@ def _closest(word: str, candidates: set[str]) -> str | None:
 
 
 def resolve_secret(ref: SecretRef, environ: Mapping[str, str]) -> Secret | None:
-    """Read a secret from its environment variable or file; None when neither is set."""
+    """Read a secret from its environment variable (when set) or else its file; None when
+    neither is given. Raises OSError or ValueError for an unreadable or non-text file."""
     if ref.env and environ.get(ref.env):
         return Secret(environ[ref.env])
     if ref.file:
-        return Secret(Path(ref.file).read_text(encoding="utf-8").strip())
+        return Secret(_read_secret_file(ref.file))
     return None
+
+
+def _read_secret_file(name: str) -> str:
+    data = Path(name).read_bytes()
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ValueError("holds binary data, not text") from None
 
 
 def _check_secret(
     ref: SecretRef, path: str, environ: Mapping[str, str], problems: list[str], required: bool
 ) -> None:
-    if ref.env and ref.file:
-        problems.append(f"{path}: set 'env' or 'file', not both")
-    if ref.env and not environ.get(ref.env) and required:
-        problems.append(f"{path}.env: environment variable {ref.env} is not set")
+    if ref.env and environ.get(ref.env):
+        return  # the variable wins over the file
     if ref.file:
         try:
-            if not Path(ref.file).read_text(encoding="utf-8").strip():
+            if not _read_secret_file(ref.file):
                 problems.append(f"{path}.file: {ref.file} is empty")
         except OSError as error:
-            problems.append(f"{path}.file: cannot read {ref.file}: {error.strerror}")
-    if required and not ref.env and not ref.file:
+            unset = f"environment variable {ref.env} is not set and " if ref.env else ""
+            problems.append(f"{path}.file: {unset}cannot read {ref.file}: {error.strerror}")
+        except ValueError as error:
+            problems.append(f"{path}.file: {ref.file} {error}")
+        return
+    if ref.env and required:
+        problems.append(f"{path}.env: environment variable {ref.env} is not set")
+    if required and not ref.env:
         problems.append(f"{path}: required; set 'env' (a variable name) or 'file' (a path)")
 
 
@@ -266,7 +284,7 @@ def _check_base64_token(
     """Teams shows the security token base64-encoded; anything else cannot sign."""
     try:
         secret = resolve_secret(ref, environ)
-    except OSError:
+    except (OSError, ValueError):
         return  # reported by _check_secret
     if secret is None:
         return
@@ -290,6 +308,7 @@ def _validate(config: Config, environ: Mapping[str, str], problems: list[str]) -
         problems.append("assistant.conversation_minutes: must not be negative")
     if not config.assistant.command_prefix.strip():
         problems.append("assistant.command_prefix: must not be empty")
+    _validate_matching(config.matching, problems)
     if not 0 < config.web.port < 65536:
         problems.append(f"web.port: {config.web.port} is not a TCP port")
     matrix = config.matrix
@@ -328,6 +347,20 @@ def _validate(config: Config, environ: Mapping[str, str], problems: list[str]) -
             problems.append("teams.reply_timeout_seconds: must be between 0 and 5 (Teams' limit)")
 
 
+def _validate_matching(matching: MatchingConfig, problems: list[str]) -> None:
+    in_range = True
+    for name in ("answer_threshold", "clarify_threshold", "clarify_margin"):
+        value = getattr(matching, name)
+        if not 0 <= value <= 100:
+            problems.append(f"matching.{name}: {value} is outside 0-100 (scores run 0-100)")
+            in_range = False
+    if in_range and matching.clarify_threshold > matching.answer_threshold:
+        problems.append(
+            f"matching.clarify_threshold: {matching.clarify_threshold} is above "
+            f"answer_threshold ({matching.answer_threshold}); it must not be"
+        )
+
+
 def config_from_mapping(data: Mapping[Any, Any], environ: Mapping[str, str]) -> Config:
     problems: list[str] = []
     knowledge = data.get("knowledge")
@@ -347,19 +380,40 @@ def config_from_mapping(data: Mapping[Any, Any], environ: Mapping[str, str]) -> 
 
 
 def load_config(path: str | Path, environ: Mapping[str, str]) -> Config:
-    """Read and validate a config file; raise ConfigError naming every problem."""
+    """Read and validate a config file; raise ConfigError naming every problem.
+
+    The file is read with ``bot.safe_yaml`` (size, depth and alias limits; any encoding
+    problem named with its line); a key given twice is a problem, not "the last one wins".
+    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError([f"{path}: cannot read: {error.strerror}"]) from None
+        node = read_yaml_file(Path(path))
+    except YamlProblem as problem:
+        where = f"line {problem.line}: " if problem.line else ""
+        raise ConfigError([f"{where}{problem.english}"]) from None
+    if node is None:
+        return config_from_mapping({}, environ)
+    if not isinstance(node.value, dict):
+        raise ConfigError(["expected a mapping at the top level"])
+    problems: list[str] = []
+    data = _plain(node, "", problems)
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError([f"{path}:{where} invalid YAML: {error}"]) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, Mapping):
-        raise ConfigError([f"{path}: expected a mapping at the top level"])
-    return config_from_mapping(data, environ)
+        config = config_from_mapping(data, environ)
+    except ConfigError as error:
+        problems += error.problems
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _plain(node: Located, path: str, problems: list[str]) -> Any:
+    """Plain values from located ones; a repeated key is reported with its line."""
+    if isinstance(node.value, list):
+        return [_plain(item, f"{path}[{n}]", problems) for n, item in enumerate(node.value)]
+    if not isinstance(node.value, dict):
+        return node.value
+    prefix = f"{path}." if path else ""
+    for key, line in node.duplicates:
+        problems.append(
+            f"{prefix}{key}: given twice (again on line {line}); keep one, nothing is merged"
+        )
+    return {key: _plain(value, f"{prefix}{key}", problems) for key, value in node.value.items()}

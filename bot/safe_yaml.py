@@ -121,7 +121,7 @@ def decode(data: bytes) -> str:
             line,
             f"deze regel bevat een teken dat geen UTF-8 is (byte 0x{byte:02X})",
             "sla het bestand op als UTF-8 (in Kladblok: Opslaan als, Codering: UTF-8)",
-            f"not UTF-8 text: byte 0x{byte:02X} on line {line}",
+            f"not UTF-8 text (byte 0x{byte:02X})",
         ) from None
 
 
@@ -146,7 +146,7 @@ def parse_yaml(text: str) -> Located | None:
     except yaml.reader.ReaderError as error:
         raise _reader_problem(error, text) from None
     except yaml.YAMLError as error:  # no mark: rare parser states
-        raise YamlProblem(0, "geen geldige YAML", _GENERAL_HINT, str(error)) from None
+        raise YamlProblem(0, "geen geldige YAML", _GENERAL_HINT, f"invalid YAML: {error}") from None
     finally:
         parser.dispose()
 
@@ -374,7 +374,7 @@ def _translate(error: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     line = mark.line + 1 if mark is not None else 0
     problem = str(error.problem or "")
     context = str(error.context or "")
-    english = f"{context}: {problem}" if context else problem
+    english = "invalid YAML: " + (f"{context}: {problem}" if context else problem)
     if "quoted scalar" in context and "end of stream" in problem:
         start = error.context_mark.line + 1 if error.context_mark is not None else line
         return YamlProblem(
@@ -394,7 +394,7 @@ def _translate(error: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     for needle, dutch, hint in _TRANSLATIONS:
         if needle in problem:
             return YamlProblem(line, dutch, hint, english)
-    return YamlProblem(line, f"onverwacht ({english})", _GENERAL_HINT, english)
+    return YamlProblem(line, f"onverwacht ({problem or context})", _GENERAL_HINT, english)
 
 
 def _reader_problem(error: yaml.reader.ReaderError, text: str) -> YamlProblem:
@@ -406,7 +406,7 @@ def _reader_problem(error: yaml.reader.ReaderError, text: str) -> YamlProblem:
         line,
         f"deze regel bevat een onzichtbaar stuurteken ({code})",
         "verwijder het teken; het komt vaak mee bij kopiëren uit een ander programma",
-        f"control character {code} on line {line}",
+        f"a control character ({code})",
     )
 
 

@@ -270,3 +270,78 @@ def test_check_with_a_config_validates_the_configs_knowledge_folder(tmp_path: Pa
     )
     assert result.returncode == 1
     assert str(broken) in result.stderr or "taxonomy.yaml" in result.stderr
+
+
+# --- nonsense that used to pass silently (issue 11, item 8) ------------------------------
+
+
+def test_a_section_given_twice_is_named_with_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "web:\n  port: 8080\nmatching: {}\nweb:\n  host: 0.0.0.0\n")
+    one(problems(path), "web:", "line 4")
+
+
+def test_a_key_given_twice_inside_a_section_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, "web:\n  port: 8080\n  port: 9090\n")
+    one(problems(path), "web.port:", "line 3")
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("answer_threshold: -5", "matching.answer_threshold:"),
+        ("clarify_threshold: 500", "matching.clarify_threshold:"),
+        ("clarify_margin: 101", "matching.clarify_margin:"),
+        ("answer_threshold: .nan", "matching.answer_threshold:"),
+        ("clarify_threshold: .inf", "matching.clarify_threshold:"),
+        ("answer_threshold: 20\n  clarify_threshold: 30", "matching.clarify_threshold:"),
+    ],
+)
+def test_thresholds_outside_their_range_are_refused(tmp_path: Path, text: str, key: str) -> None:
+    one(problems(write(tmp_path, f"matching:\n  {text}\n")), key)
+
+
+def test_nan_is_refused_for_any_number(tmp_path: Path) -> None:
+    path = write(tmp_path, "assistant:\n  conversation_minutes: .nan\n")
+    one(problems(path), "assistant.conversation_minutes:", "finite")
+
+
+def test_a_config_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_bytes("web:\n  host: café\n".encode("latin-1"))
+    (problem,) = problems(path)
+    assert problem.startswith("line 2:") and "UTF-8" in problem
+
+
+def test_a_yaml_bomb_in_the_config_fails_fast(tmp_path: Path) -> None:
+    text = "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    for name, previous in zip("bcdefghi", "abcdefgh", strict=True):
+        text += f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]\n"
+    (problem,) = problems(write(tmp_path, text + "admins:\n  users: *i\n"))
+    assert "aliases" in problem
+
+
+def test_a_binary_secret_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    secret = tmp_path / "token"
+    secret.write_bytes(b"\xff\xfe\x00binary\x80")
+    path = write(
+        tmp_path,
+        f"teams:\n  webhooks:\n    - name: a\n      token: {{file: {secret}}}\n",
+    )
+    one(problems(path), "teams.webhooks[0].token.file:", "binary")
+
+
+def test_a_secret_from_the_variable_or_else_the_file(tmp_path: Path) -> None:
+    secret = tmp_path / "token"
+    path = write(
+        tmp_path,
+        f"teams:\n  webhooks:\n    - name: a\n      token: {{env: PW_TOKEN, file: {secret}}}\n",
+    )
+    load_config(path, {"PW_TOKEN": "dmFyaWFibGU="})  # the file need not exist
+    one(problems(path), "teams.webhooks[0].token.file:", "PW_TOKEN is not set")
+    secret.write_text("ZmlsZQ==\n", encoding="utf-8")
+    config = load_config(path, {})
+    assert config.teams is not None
+    token = resolve_secret(config.teams.webhooks[0].token, {})
+    assert token is not None and token.value == "ZmlsZQ=="
+    token = resolve_secret(config.teams.webhooks[0].token, {"PW_TOKEN": "dmFyaWFibGU="})
+    assert token is not None and token.value == "dmFyaWFibGU="
