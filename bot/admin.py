@@ -48,6 +48,7 @@ _TRIGGER_NL: dict[ReloadTrigger, str] = {
     "file": "bestandswijziging",
     "command": "commando",
     "signal": "signaal (SIGHUP)",
+    "editor": "opslaan in de beheerconsole",
 }
 _DECISION_NL = {"answer": "antwoord", "clarify": "keuzevraag", "fallback": "geen antwoord"}
 

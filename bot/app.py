@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from aiohttp import web
 
@@ -36,10 +36,13 @@ from bot.models import Question
 from bot.reloader import Reloader, ReloadResult
 from bot.serial_assistant import SerialAssistant
 from bot.store import Store
-from bot.transports.base import TRANSPORT_GRACE_SECONDS, Transport
+from bot.transports.base import TRANSPORT_GRACE_SECONDS, Transport, WebPart
 from bot.transports.teams import TeamsWebhooks
 from bot.watch import watch_knowledge
 from bot.web import build_web_app
+
+if TYPE_CHECKING:
+    from bot.editor import EditorConsole
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +207,47 @@ def announce_to(transports: list[Transport]) -> Callable[[ReloadResult], None]:
     return announce
 
 
+def mount_editor(
+    config: Config, serial: SerialAssistant, store: Store, folder: Path | None
+) -> EditorConsole | None:
+    """The editors' console for /beheer/ when the config has an ``editor:`` section."""
+    if config.editor is None:
+        return None
+    from bot.editor import EditorConsole, EditorContext
+    from bot.transports.teams import build_card
+
+    assistant = serial.assistant
+    context = EditorContext(
+        config.editor,
+        config,
+        folder or SHIPPED_KNOWLEDGE,
+        lambda: assistant.matcher,
+        store=store,
+        card=build_card,
+        run=serial.run,  # trying a question uses the matcher: in turn with the chat
+    )
+    log.info("editors' console on /beheer/")
+    return EditorConsole(context)
+
+
+def connect_editor(editor: EditorConsole, maintenance: Maintenance) -> None:
+    """A save in the console reloads the bot at once, reported like any reload."""
+    from bot.editor import ReloadInfo
+
+    async def reload() -> list[str]:
+        error = await maintenance.reloader.reload("editor")
+        return [str(problem) for problem in error.problems] if error is not None else []
+
+    def last_reload() -> ReloadInfo | None:
+        last = maintenance.reloader.last
+        if last is None:
+            return None
+        return ReloadInfo(last.at, last.ok, last.trigger, len(last.problems))
+
+    editor.context.reload = reload
+    editor.context.last_reload = last_reload
+
+
 async def _serve(
     config: Config, knowledge: KnowledgeBase, matcher: Matcher, folder: Path | None
 ) -> int:
@@ -221,7 +265,9 @@ async def _serve(
     except ConfigError:
         store.close()
         raise
-    web_app = build_web_app(config, assistant, metrics, transports)
+    editor = mount_editor(config, serial, store, folder)
+    parts: list[WebPart] = [*transports, *([editor] if editor is not None else [])]
+    web_app = build_web_app(config, assistant, metrics, parts)
     runner = web.AppRunner(web_app, shutdown_timeout=WEB_SHUTDOWN_SECONDS)
     await runner.setup()
     site = web.TCPSite(runner, config.web.host, config.web.port)
@@ -237,6 +283,8 @@ async def _serve(
     stop = asyncio.Event()
     maintenance = start_maintenance(config, assistant, store, metrics, folder, stop)
     maintenance.reloader.listeners.append(announce_to(transports))
+    if editor is not None:
+        connect_editor(editor, maintenance)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)

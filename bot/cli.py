@@ -1,4 +1,4 @@
-"""The ``partnerbot`` command: ask, check, chat, run and unanswered.
+"""The ``partnerbot`` command: ask, check, chat, run, unanswered, beheer and hash-password.
 
 ``ask``, ``check``, ``chat`` and ``unanswered`` never import the Matrix library: they must
 start fast and work on a machine with no server or account.
@@ -80,6 +80,20 @@ def _parser() -> argparse.ArgumentParser:
     unanswered.add_argument("--limit", type=int, default=50, help="at most this many (newest)")
     unanswered.add_argument("--json", action="store_true", help="print one JSON line each")
     knowledge_option(unanswered)
+
+    beheer = sub.add_parser(
+        "beheer", help="the editors' web console on this computer (127.0.0.1 only)"
+    )
+    beheer.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any)")
+    beheer.add_argument(
+        "--config", metavar="FILE", help="a config: its matching settings and editor logins"
+    )
+    knowledge_option(beheer)
+
+    sub.add_parser(
+        "hash-password",
+        help="hash an editor's password for the config's editor.editors (reads it twice)",
+    )
 
     run = sub.add_parser("run", help="run the configured chat transports")
     run.add_argument("--config", metavar="FILE", required=True)
@@ -323,6 +337,50 @@ def _run(args: argparse.Namespace, err: TextIO) -> int:
     return run_app(config, args.config, args.knowledge, err)
 
 
+def _beheer(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import asyncio
+
+    from bot.editor.local import serve_local
+    from bot.knowledge import SHIPPED_KNOWLEDGE
+    from bot.transports.teams import build_card
+
+    config = Config()
+    if args.config:
+        try:
+            config = load_config(args.config, os.environ)
+        except ConfigError as error:
+            for problem in error.problems:
+                print(f"error: {args.config}: {problem}", file=err)
+            return EXIT_ERROR
+    folder = Path(args.knowledge or config.knowledge_path or SHIPPED_KNOWLEDGE)
+    if not 0 <= args.port < 65536:
+        print(f"error: --port {args.port} is not a TCP port", file=err)
+        return EXIT_ERROR
+    if _load(str(folder), err) is None:
+        print("Fix these first (partnerbot check), then start the console again.", file=err)
+        return EXIT_ERROR
+    return asyncio.run(serve_local(folder, config, args.port, out, build_card))
+
+
+def _hash_password(out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    import getpass
+
+    from bot.editor.auth import hash_password
+
+    if stdin.isatty():
+        password = getpass.getpass("Wachtwoord: ")
+        if getpass.getpass("Nog een keer: ") != password:
+            print("error: the two passwords differ", file=err)
+            return EXIT_ERROR
+    else:
+        password = stdin.readline().rstrip("\n")
+    if len(password) < 12:
+        print("error: use a password of at least 12 characters", file=err)
+        return EXIT_ERROR
+    print(hash_password(password), file=out)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
@@ -343,4 +401,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return _chat(args, err)
     if args.command == "unanswered":
         return _unanswered(args, out, err)
+    if args.command == "beheer":
+        return _beheer(args, out, err)
+    if args.command == "hash-password":
+        return _hash_password(out, err, sys.stdin)
     return _run(args, err)

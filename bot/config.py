@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import math
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -130,6 +131,27 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class EditorUserConfig:
+    name: str = ""  # the login name, also the author of the editor's git commits
+    email: str = ""  # for the git commits; empty: <name>@beheer.invalid
+    password_hash: str = ""  # from `partnerbot hash-password` (argon2id); not the password
+
+
+@dataclass(frozen=True)
+class EditorConfig:
+    """The editors' web console under /beheer/ (bot/editor/); off without this section."""
+
+    editors: tuple[EditorUserConfig, ...] = ()
+    # A header set by a reverse proxy that already authenticated the editor (e.g.
+    # "X-Remote-User"); honoured only on connections from loopback. Empty: not used.
+    trusted_header: str = ""
+    session_minutes: float = 60.0  # idle time before an editor must log in again
+    login_attempts: int = 5  # failed logins per 15 minutes, per address and per name
+    secure_cookie: bool = False  # true behind a TLS proxy (the cookie is then https only)
+    git_commit: bool = True  # commit each save when the knowledge folder is a git repository
+
+
+@dataclass(frozen=True)
 class Config:
     knowledge_path: str = ""  # empty: the knowledge shipped with the bot
     matching: MatchingConfig = field(default_factory=MatchingConfig)
@@ -142,6 +164,7 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     matrix: MatrixConfig | None = None
     teams: TeamsConfig | None = None
+    editor: EditorConfig | None = None
 
 
 def _type_name(tp: Any) -> str:
@@ -361,6 +384,36 @@ def _validate_matching(matching: MatchingConfig, problems: list[str]) -> None:
         )
 
 
+_HEADER_RE = re.compile(r"^[A-Za-z0-9-]+$")
+_HASH_PREFIXES = ("$argon2id$", "$argon2i$", "$argon2d$")
+
+
+def _validate_editor(editor: EditorConfig, problems: list[str]) -> None:
+    if not editor.editors and not editor.trusted_header:
+        problems.append("editor: list at least one editor in 'editors' or set 'trusted_header'")
+    seen: set[str] = set()
+    for index, user in enumerate(editor.editors):
+        path = f"editor.editors[{index}]"
+        if not user.name.strip() or any(ch.isspace() or ch in "<>" for ch in user.name):
+            problems.append(f"{path}.name: required, one word without spaces or '<>'")
+        if user.name in seen:
+            problems.append(f"{path}.name: '{user.name}' is used twice")
+        seen.add(user.name)
+        if user.email and ("@" not in user.email or any(ch in user.email for ch in " <>")):
+            problems.append(f"{path}.email: '{user.email}' is not an e-mail address")
+        if not user.password_hash.startswith(_HASH_PREFIXES):
+            problems.append(
+                f"{path}.password_hash: expected an argon2 hash from "
+                "`partnerbot hash-password` (never the password itself)"
+            )
+    if editor.trusted_header and not _HEADER_RE.match(editor.trusted_header):
+        problems.append("editor.trusted_header: a header name, e.g. 'X-Remote-User'")
+    if editor.session_minutes <= 0:
+        problems.append("editor.session_minutes: must be more than 0")
+    if editor.login_attempts < 1:
+        problems.append("editor.login_attempts: must be at least 1")
+
+
 def config_from_mapping(data: Mapping[Any, Any], environ: Mapping[str, str]) -> Config:
     problems: list[str] = []
     knowledge = data.get("knowledge")
@@ -374,6 +427,8 @@ def config_from_mapping(data: Mapping[Any, Any], environ: Mapping[str, str]) -> 
         problems.append("knowledge_path: unknown key (did you mean 'knowledge.path'?)")
     config: Config = _build(Config, mapped, "", problems)
     _validate(config, environ, problems)
+    if config.editor is not None:
+        _validate_editor(config.editor, problems)
     if problems:
         raise ConfigError(problems)
     return config

@@ -24,7 +24,7 @@ from bot.worker import DaemonWorker
 
 log = logging.getLogger(__name__)
 
-ReloadTrigger = Literal["start", "file", "command", "signal"]
+ReloadTrigger = Literal["start", "file", "command", "signal", "editor"]
 
 
 @dataclass(frozen=True)

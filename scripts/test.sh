@@ -13,7 +13,26 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e '.[test]'
+"$VENV/bin/python" -m pip install --quiet -e '.[test,browser]'
+
+# The editors' console is tested in Debian's Chromium (driven by Playwright, which must not
+# download a browser of its own) with axe-core from npm in a local, gitignored folder.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is missing: sudo apt-get install chromium" >&2
+    exit 1
+  fi
+fi
+AXE_VERSION=${AXE_VERSION:-4.14.1}
+if [ ! -f .browser-tools/node_modules/axe-core/axe.min.js ]; then
+  mkdir -p .browser-tools
+  npm install --prefix .browser-tools --no-save --no-audit --no-fund --silent "axe-core@$AXE_VERSION"
+fi
+export PARTNERBOT_CHROMIUM="$(command -v chromium)"
+export PARTNERBOT_REQUIRE_BROWSER=1
 
 # Synapse lives in its own venv: its pins must not decide the bot's.
 if [ ! -x "$SYNAPSE_VENV/bin/python" ]; then
