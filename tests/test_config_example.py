@@ -22,6 +22,7 @@ from bot.config import (
     AdminConfig,
     AssistantConfig,
     Config,
+    EditorConfig,
     FloodConfig,
     LoggingConfig,
     MatchingConfig,
@@ -166,6 +167,10 @@ def test_the_example_loads_and_shows_the_defaults(raw: dict[str, Any], tmp_path:
     assert config.logging == LoggingConfig()
     assert config.flood == FloodConfig()
     assert config.web == WebConfig()
+    assert config.editor is not None
+    for item in dataclasses.fields(EditorConfig):
+        if item.name != "editors":
+            assert getattr(config.editor, item.name) == getattr(EditorConfig(), item.name)
     # Both transports are shown; only what must be the operator's own differs.
     assert config.matrix is not None and config.teams is not None
     own = {"homeserver", "user_id", "access_token", "allowed_inviters"}

@@ -1,0 +1,153 @@
+"""`partnerbot hash-password`, `partnerbot beheer`, the editor: config section, the console
+mounted by `partnerbot run`, and the console's imports (never a chat transport)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+from editor_support import FIXTURE, knowledge_copy
+from test_architecture import BOT, imports_of, module_name, within
+
+from bot.config import Config, ConfigError, config_from_mapping
+from bot.editor.auth import verify_password
+from bot.editor.entryfile import EntryForm, apply_entry
+from bot.editor.local import serve_local
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_console_imports_no_chat_transport() -> None:
+    for path in sorted((BOT / "editor").glob("*.py")):
+        bad = [
+            name
+            for name in imports_of(path)
+            if within(name, "bot.transports") or within(name, "bot.app") or within(name, "nio")
+        ]
+        assert not bad, f"{module_name(path)} imports {bad}"
+
+
+def test_hash_password_reads_stdin_and_prints_an_argon2_hash() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "hash-password"],
+        input="een lang genoeg wachtwoord\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    hashed = result.stdout.strip()
+    assert hashed.startswith("$argon2id$")
+    assert verify_password(hashed, "een lang genoeg wachtwoord")
+    assert not verify_password(hashed, "een ander wachtwoord")
+    short = subprocess.run(
+        [sys.executable, "-m", "bot", "hash-password"],
+        input="kort\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert short.returncode == 1 and "at least 12" in short.stderr
+
+
+def test_editor_config_problems_are_named_by_key() -> None:
+    with pytest.raises(ConfigError) as caught:
+        config_from_mapping(
+            {
+                "editor": {
+                    "editors": [
+                        {"name": "anna", "password_hash": "geheim"},
+                        {"name": "anna", "password_hash": "$argon2id$x"},
+                    ],
+                    "trusted_header": "X Remote",
+                    "session_minutes": 0,
+                    "login_atempts": 3,
+                }
+            },
+            {},
+        )
+    problems = "\n".join(caught.value.problems)
+    assert "editor.editors[0].password_hash: expected an argon2 hash" in problems
+    assert "editor.editors[1].name: 'anna' is used twice" in problems
+    assert "editor.trusted_header:" in problems
+    assert "editor.session_minutes: must be more than 0" in problems
+    assert "editor.login_atempts: unknown key (did you mean 'login_attempts'?)" in problems
+    with pytest.raises(ConfigError) as empty:
+        config_from_mapping({"editor": {}}, {})
+    assert empty.value.problems == [
+        "editor: list at least one editor in 'editors' or set 'trusted_header'"
+    ]
+    assert config_from_mapping({}, {}).editor is None  # off unless configured
+
+
+def test_an_unchanged_entry_writes_back_the_same_bytes() -> None:
+    for path in sorted((REPO / "knowledge" / "entries").glob("*.yaml")):
+        import yaml
+
+        text = path.read_text(encoding="utf-8")
+        first = yaml.safe_load(text)["entries"][0]
+        form = EntryForm(
+            first["id"],
+            first["partner"],
+            first["topic"],
+            first["question"],
+            tuple(first["alternates"]),
+            tuple(first["keywords"]),
+            first["answer"],
+            first["source"],
+            tuple(first.get("contacts", ())),
+        )
+        assert apply_entry(text, form, first["id"]) == text, path.name
+
+
+async def test_beheer_serves_on_loopback_and_logs_in_with_the_printed_address(
+    tmp_path: Path,
+) -> None:
+    folder = knowledge_copy(tmp_path, FIXTURE)
+    out = io.StringIO()
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve_local(folder, Config(), 0, out, None, stop))
+    try:
+        while "token=" not in out.getvalue():
+            await asyncio.sleep(0.01)
+            assert not task.done(), out.getvalue()
+        address = out.getvalue().split("browser: ")[1].split()[0]
+        assert address.startswith("http://127.0.0.1:")
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+            wrong = await session.get(address.replace("token=", "token=x"))
+            assert wrong.url.path == "/beheer/inloggen"
+            response = await session.get(address)
+            assert response.url.path == "/beheer/"
+            assert "Overzicht" in await response.text()
+    finally:
+        stop.set()
+        assert await task == 0
+
+
+def test_run_mounts_the_console_only_when_configured(tmp_path: Path) -> None:
+    from aiohttp import web
+
+    from bot.app import mount_editor
+    from bot.assistant import Assistant
+    from bot.knowledge import load_knowledge
+    from bot.store import Store
+
+    config = config_from_mapping({"editor": {"trusted_header": "X-Remote-User"}}, {})
+    assistant = Assistant(load_knowledge(FIXTURE), config)
+    with Store(":memory:") as store:
+        app = web.Application()
+        assert mount_editor(config, app, assistant, store, FIXTURE) is not None
+        paths = {resource.canonical for resource in app.router.resources()}
+        assert "/beheer" in paths
+        plain = web.Application()
+        assert mount_editor(Config(), plain, assistant, store, FIXTURE) is None
+        assert not [r for r in plain.router.resources() if r.canonical.startswith("/beheer")]
