@@ -133,21 +133,24 @@ async def test_beheer_serves_on_loopback_and_logs_in_with_the_printed_address(
         assert await task == 0
 
 
-def test_run_mounts_the_console_only_when_configured(tmp_path: Path) -> None:
+def test_run_mounts_the_console_only_when_configured() -> None:
     from aiohttp import web
 
     from bot.app import mount_editor
     from bot.assistant import Assistant
     from bot.knowledge import load_knowledge
+    from bot.serial_assistant import SerialAssistant
     from bot.store import Store
 
     config = config_from_mapping({"editor": {"trusted_header": "X-Remote-User"}}, {})
-    assistant = Assistant(load_knowledge(FIXTURE), config)
-    with Store(":memory:") as store:
-        app = web.Application()
-        assert mount_editor(config, app, assistant, store, FIXTURE) is not None
-        paths = {resource.canonical for resource in app.router.resources()}
-        assert "/beheer" in paths
-        plain = web.Application()
-        assert mount_editor(Config(), plain, assistant, store, FIXTURE) is None
-        assert not [r for r in plain.router.resources() if r.canonical.startswith("/beheer")]
+    serial = SerialAssistant(Assistant(load_knowledge(FIXTURE), config))
+    try:
+        with Store(":memory:") as store:
+            console = mount_editor(config, serial, store, FIXTURE)
+            assert console is not None
+            app = web.Application()
+            console.add_routes(app)
+            assert "/beheer" in {resource.canonical for resource in app.router.resources()}
+            assert mount_editor(Config(), serial, store, FIXTURE) is None
+    finally:
+        serial.close()

@@ -269,14 +269,15 @@ async def test_a_valid_save_keeps_comments_reloads_and_commits_as_the_editor(
         data={"vraag": "mag een agent een nepprofiel aanmaken op tiktok", "csrf": token},
     )
     assert 'data-testid="beslissing">antwoord<' in await tried.text()
-    log = await asyncio.to_thread(
+    done = await asyncio.to_thread(
         subprocess.run,
         ["git", "-C", str(folder), "log", "-1", "--format=%an <%ae>|%s"],
         capture_output=True,
         text=True,
         check=True,
-    ).stdout.strip()
-    assert log == "anna <anna@gemeente.example>|Beheer: entry politie-online bijgewerkt"
+    )
+    expected = "anna <anna@gemeente.example>|Beheer: entry politie-online bijgewerkt"
+    assert done.stdout.strip() == expected
 
 
 async def test_a_save_over_someone_elses_change_is_refused(client: Client, folder: Path) -> None:
