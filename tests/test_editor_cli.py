@@ -154,3 +154,67 @@ def test_run_mounts_the_console_only_when_configured() -> None:
             assert mount_editor(Config(), serial, store, FIXTURE) is None
     finally:
         serial.close()
+
+
+async def test_a_save_in_the_running_bot_reloads_it_and_the_bot_answers(tmp_path: Path) -> None:
+    """`partnerbot run`'s wiring: the console saves, the bot's Reloader swaps the knowledge
+    in, and the bot's own assistant answers the new alternate."""
+    import re
+    from types import SimpleNamespace
+
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+    from editor_support import PASSWORD, password_hash
+
+    from bot.app import connect_editor, mount_editor
+    from bot.assistant import Assistant
+    from bot.knowledge import load_knowledge
+    from bot.metrics import Metrics
+    from bot.models import Question
+    from bot.reloader import Reloader
+    from bot.serial_assistant import SerialAssistant
+    from bot.store import Store
+
+    folder = knowledge_copy(tmp_path, FIXTURE)
+    config = config_from_mapping(
+        {"editor": {"editors": [{"name": "anna", "password_hash": password_hash()}]}}, {}
+    )
+    assistant = Assistant(load_knowledge(folder), config)
+    serial = SerialAssistant(assistant)
+    question = "mag een agent meelezen in een groepsapp van de klas"
+    before = assistant.handle(Question(text=question, transport="test", always_addressed=True))
+    assert before is not None and before.decision is not None
+    assert (before.decision.kind, before.decision.best and before.decision.best.entry.id) != (
+        "answer",
+        "politie-opleidingen",
+    )
+    reloader = Reloader(assistant, Metrics(), folder)
+    with Store(":memory:") as store:
+        console = mount_editor(config, serial, store, folder)
+        assert console is not None
+        connect_editor(console, SimpleNamespace(reloader=reloader))  # type: ignore[arg-type]
+        app = web.Application()
+        console.add_routes(app)
+        async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+            page = await (await client.get("/beheer/inloggen")).text()
+            token = re.search(r'name="csrf" value="([^"]+)"', page)
+            assert token
+            await client.post(
+                "/beheer/inloggen",
+                data={"csrf": token.group(1), "naam": "anna", "wachtwoord": PASSWORD},
+            )
+            page = await (await client.get("/beheer/proberen")).text()
+            token = re.search(r'name="csrf" value="([^"]+)"', page)
+            assert token
+            response = await client.post(
+                "/beheer/alternatief",
+                data={"csrf": token.group(1), "vraag": question, "entry": "politie-opleidingen"},
+            )
+            assert response.status == 200
+            assert "toegevoegd als andere formulering" in await response.text()
+    serial.close()
+    await reloader.close()
+    assert reloader.last is not None and reloader.last.trigger == "editor" and reloader.last.ok
+    after = assistant.handle(Question(text=question, transport="test", always_addressed=True))
+    assert after is not None and after.decision is not None and after.decision.best is not None
+    assert (after.decision.kind, after.decision.best.entry.id) == ("answer", "politie-opleidingen")

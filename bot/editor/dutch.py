@@ -37,6 +37,13 @@ _RULES: list[tuple[re.Pattern[str], str | None]] = [
     (re.compile(r"^the file is empty$"), "het bestand is leeg"),
     (re.compile(r"^field '(?P<f>[^']+)' appears twice$"), "het veld {F} staat er twee keer"),
     (
+        re.compile(r"^top-level key '(?P<a>[^']+)' appears twice$"),
+        "'{a}:' staat twee keer bovenaan het bestand",
+    ),
+    (re.compile(r"^unknown top-level key '(?P<a>[^']+)'$"), "onbekende sleutel bovenaan: '{a}'"),
+    (re.compile(r"^'(?P<f>[^']+)' appears twice$"), "{F} staat er twee keer"),
+    (re.compile(r"^each item of '(?P<a>\w+)' is a mapping$"), "elk item van '{a}' is een mapping"),
+    (
         re.compile(r"^unknown field '(?P<f>[^']+)' \(allowed: (?P<a>.*)\)$"),
         "onbekend veld {F} (toegestaan: {a})",
     ),
