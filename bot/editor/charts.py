@@ -89,7 +89,7 @@ def bars(
     out = []
     for index, (label, parts) in enumerate(rows):
         y = 4 + index * row_height
-        short = label if len(label) <= 30 else label[:29] + "…"
+        short = label if len(label) <= 26 else label[:25].rstrip() + "…"
         out.append(
             f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end" font-size="12" '
             f'fill="{TEXT}">{escape(short)}</text>'
@@ -105,9 +105,9 @@ def bars(
                 f'fill="{colour}"><title>{escape(label)}: {value}</title></rect>'
             )
             x += w
-        total = sum(v for _k, v in parts)
+        shown = " / ".join(str(v) for _k, v in parts)  # 👍 / 👎 reads as "6 / 3"
         out.append(
-            f'<text x="{x + 6:.1f}" y="{y + 16}" font-size="12" fill="{TEXT}">{total}</text>'
+            f'<text x="{x + 6:.1f}" y="{y + 16}" font-size="12" fill="{TEXT}">{shown}</text>'
         )
     desc = (
         "; ".join(f"{label}: " + ", ".join(str(v) for _k, v in parts) for label, parts in rows)
