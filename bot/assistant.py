@@ -7,11 +7,13 @@ pair, so a reload never leaves a question answered from half-loaded knowledge.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.commands import BASIC_COMMANDS, Command, CommandCall, command_word, find, render_help
 from bot.config import Config
 from bot.conversation import (
     ConversationMemory,
@@ -22,20 +24,9 @@ from bot.conversation import (
 from bot.knowledge import KnowledgeBase
 from bot.matching import MIN_RANKED, Matcher
 from bot.models import Decision, Entry, Match, Question, Reply
-from bot.replies import (
-    render_contact,
-    render_decision,
-    render_help,
-    render_no_section,
-    render_notice,
-    render_partners,
-)
-from bot.text import fold
+from bot.replies import render_decision, render_no_section, render_notice
 
-_ASK_WORDS = frozenset({"vraag", "ask", "v"})
-_HELP_WORDS = frozenset({"help", "hulp", "?", "start", "uitleg"})
-_PARTNER_WORDS = frozenset({"partners", "partner"})
-_CONTACT_WORDS = frozenset({"contact", "contacten", "contactgegevens"})
+log = logging.getLogger(__name__)
 
 
 def _chosen(entry: Entry, text: str, matcher: Matcher) -> Decision:
@@ -55,9 +46,9 @@ class QuestionObserver(Protocol):
     ) -> None: ...
 
 
-# Extra commands (admin upkeep, bot/admin.py): (command word, rest, question) -> a reply,
-# or None when the word is not theirs.
-CommandHook = Callable[[str, str, Question], Reply | None]
+# Decides whether an admin command may run for this question: None when it may, else the
+# refusal to send (set by admin upkeep, ``bot.admin``; without it admin commands are refused).
+AdminGate = Callable[[Question], Reply | None]
 # Sees every matched question with its decision (daily counts, the opt-in unanswered log).
 DecisionHook = Callable[[Question, str, Decision], None]
 
@@ -82,7 +73,8 @@ class Assistant:
         if matcher is None or matcher.knowledge is not knowledge:
             matcher = Matcher(knowledge, self.config.matching)
         self._loaded = _Loaded(knowledge, matcher)
-        self.command_hooks: list[CommandHook] = []
+        self.commands: list[Command] = list(BASIC_COMMANDS)
+        self.admin_gate: AdminGate | None = None
         self.decision_hooks: list[DecisionHook] = []
         self.memory = ConversationMemory(self.config.assistant.conversation_minutes * 60.0)
 
@@ -102,32 +94,22 @@ class Assistant:
         """The reply to a message, or None when the message is not meant for the bot."""
         text = question.text.strip()
         prefix = self.config.assistant.command_prefix
-        addressed = question.mentioned or question.always_addressed
         if text.startswith(prefix):
             return self._command(text[len(prefix) :].strip(), question, explicit=True)
-        if not addressed:
+        if not (question.mentioned or question.always_addressed):
             return None
         return self._command(text, question, explicit=False)
 
     def _command(self, text: str, question: Question, *, explicit: bool) -> Reply:
+        """A command when the text is one (``!word``, or a command word on its own), else
+        the answer to the text as a question."""
         loaded = self._loaded  # one snapshot for the whole reply
-        word, _, rest = text.partition(" ")
-        command = fold(word).rstrip("!?.:,")
-        if not text or (command in _HELP_WORDS and not rest):
-            return render_help(loaded.knowledge, self.config.assistant.command_prefix)
-        if command in _PARTNER_WORDS and not rest:
-            return render_partners(loaded.knowledge)
-        if command in _CONTACT_WORDS and not rest:
-            return render_contact(loaded.knowledge)
-        for hook in self.command_hooks if explicit or not rest else ():
-            if (hooked := hook(command, rest.strip(), question)) is not None:
-                return hooked
-        if command in _ASK_WORDS and explicit:
-            text = rest.strip()
-            if not text:
-                return render_help(loaded.knowledge, self.config.assistant.command_prefix)
-        elif explicit:
-            prefix = self.config.assistant.command_prefix
+        prefix = self.config.assistant.command_prefix
+        word, rest = command_word(text)
+        command = find(self.commands, word) if text else find(self.commands, "help")
+        if command is not None and (not rest or command.takes_argument or explicit):
+            return self._run(command, rest, question, loaded)
+        if explicit and command is None:
             return render_notice(
                 "notice",
                 "Onbekend commando",
@@ -135,6 +117,31 @@ class Assistant:
                 f"of stel je vraag met **{prefix}vraag** …",
             )
         return self._answer(text, question, loaded)
+
+    def _run(self, command: Command, rest: str, question: Question, loaded: _Loaded) -> Reply:
+        if command.admin_only:
+            refusal = self._refusal(question)
+            outcome = "refused" if refusal is not None else "run"
+            log.info("admin command %s %s (%s)", command.words[0], outcome, question.transport)
+            if refusal is not None:
+                return refusal
+        prefix = self.config.assistant.command_prefix
+        call = CommandCall(
+            rest=rest,
+            question=question,
+            knowledge=loaded.knowledge,
+            prefix=prefix,
+            answer=lambda text: self._answer(text, question, loaded),
+            help=lambda: render_help(
+                self.commands, question, prefix, admin=self._refusal(question) is None
+            ),
+        )
+        return command.handler(call)
+
+    def _refusal(self, question: Question) -> Reply | None:
+        if self.admin_gate is None:
+            return render_notice("refusal", "", "Beheercommando's zijn hier niet beschikbaar.")
+        return self.admin_gate(question)
 
     def _decide(self, text: str, loaded: _Loaded) -> Decision:
         """The matcher's decision, unless the text asks what a partner can mean for you."""

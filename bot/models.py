@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+# The partner id of the infographic's general sections (shared by every partner): named once.
+GENERAL_PARTNER = "algemeen"
+
 DecisionKind = Literal["answer", "clarify", "fallback"]
 ReplyKind = Literal[
     "answer",  # one knowledge entry

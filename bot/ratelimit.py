@@ -1,4 +1,6 @@
-"""Per-room and per-user flood limits: pure sliding windows with an injectable clock."""
+"""Per-room and per-user flood limits: pure sliding windows with an injectable clock, and the
+one polite notice a limited room gets. Any transport that answers in shared rooms uses it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +10,17 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.models import Reply
+from bot.replies import render_notice
+
 Verdict = Literal["allow", "notify", "drop"]
 """allow: answer; notify: limited, send the one polite notice; drop: limited, stay silent."""
+
+# The single polite notice when a user or room hits the flood limit.
+FLOOD_NOTICE = (
+    "Even rustig aan: ik heb hier de afgelopen minuut veel vragen beantwoord. "
+    "Stel je volgende vraag over een minuutje, dan help ik je graag verder."
+)
 
 WINDOW_SECONDS = 60.0
 _MAX_IDLE_WINDOWS = 10_000  # forget idle windows beyond this, so memory stays bounded
@@ -82,3 +93,7 @@ class FloodLimiter:
             window.advance(now)
             if not window.hits:
                 del self._windows[key]
+
+
+def render_flood_notice() -> Reply:
+    return render_notice("notice", "", FLOOD_NOTICE)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.knowledge import KnowledgeBase
-from bot.models import Contact, Decision, Entry, Match, Reply, ReplyKind
+from bot.models import GENERAL_PARTNER, Contact, Decision, Entry, Match, Reply, ReplyKind
 from bot.text import fold
 
 INFOGRAPHIC = "De informatiepositie van partners in de online leefwereld"
@@ -239,7 +239,7 @@ def render_decision(decision: Decision, question: str, knowledge: KnowledgeBase)
             contacts=knowledge.contacts_for(entry),
             legal_note=legal,
             decision=decision,
-            comparison=comparison_rows(entry.answer) if entry.partner == "algemeen" else (),
+            comparison=comparison_rows(entry.answer) if entry.partner == GENERAL_PARTNER else (),
             knowledge_body=True,
         )
     if decision.kind == "clarify" and decision.options:
@@ -306,31 +306,11 @@ def render_fallback(
     )
 
 
-def render_help(knowledge: KnowledgeBase, command_prefix: str) -> Reply:
-    prefix = escape_markdown(command_prefix)
-    body = (
-        f"Ik beantwoord vragen over de infographic “{INFOGRAPHIC}”: wat politie, "
-        "handhaving (T&H, boa), gemeente (OOV), jongerenwerk en scholen online kunnen en mogen, "
-        "en wat je van elkaar kunt verwachten.\n\n"
-        "Voorbeelden:\n"
-        "- mag een boa online rondkijken op instagram?\n"
-        "- welke OSINT-opleidingen zijn er?\n"
-        "- mag de gemeente een anoniem account gebruiken?\n"
-        "- wat doet een digitaal wijkagent?\n\n"
-        "Commando's:\n"
-        f"- **{prefix}vraag** *je vraag*: stel een vraag\n"
-        f"- **{prefix}partners**: alle partners en hun rol\n"
-        f"- **{prefix}contact**: de contactadressen\n"
-        f"- **{prefix}help**: deze uitleg"
-    )
-    return _build("help", "Partnerwijzer", body)
-
-
 def render_partners(knowledge: KnowledgeBase) -> Reply:
     lines = [
         f"- **{partner.name}**: {partner.role}"
         for partner in knowledge.partners
-        if partner.id != "algemeen"
+        if partner.id != GENERAL_PARTNER
     ]
     return _build("partners", "De partners", "\n".join(lines))
 

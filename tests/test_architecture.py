@@ -9,7 +9,17 @@ import pytest
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 # The core in its import order: a module may import only modules before it (and config).
-CORE_ORDER = ["models", "text", "knowledge", "matching", "replies", "conversation", "assistant"]
+CORE_ORDER = [
+    "models",
+    "text",
+    "knowledge",
+    "matching",
+    "replies",
+    "conversation",
+    "commands",
+    "ratelimit",
+    "assistant",
+]
 # Leaves import nothing from the bot, and anything may import them (config reads its file
 # with safe_yaml).
 LEAVES = ["config", "safe_yaml"]

@@ -20,7 +20,7 @@ from synapse_server import (
 )
 
 from bot.config import FloodConfig
-from bot.transports.matrix import FLOOD_NOTICE
+from bot.ratelimit import FLOOD_NOTICE
 
 pytestmark = pytest.mark.synapse
 

@@ -20,7 +20,6 @@ from bot.replies import (
     render_contact,
     render_decision,
     render_fallback,
-    render_help,
     render_partners,
 )
 
@@ -268,16 +267,6 @@ def test_contact_lists_every_address_as_mailto(knowledge: KnowledgeBase) -> None
     assert reply.contacts == knowledge.contacts
     hrefs = {attrs["href"] for tag, attrs in parse_html(reply.html).tags if tag == "a"}
     assert hrefs == {f"mailto:{contact.email}" for contact in knowledge.contacts}
-
-
-def test_help_names_the_commands_with_the_prefix(knowledge: KnowledgeBase) -> None:
-    reply = render_help(knowledge, "!")
-    assert reply.kind == "help"
-    for command in ("vraag", "partners", "contact", "help"):
-        assert f"!{command}" in reply.text
-    odd = render_help(knowledge, "<b>*")
-    assert_safe_html(odd.html)
-    assert "<b>" not in odd.html
 
 
 def test_an_english_question_gets_one_english_line_and_the_dutch_answer(

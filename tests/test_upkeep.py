@@ -144,7 +144,7 @@ async def test_retention_runs_at_start_and_then_every_period(knowledge: Knowledg
                 stop.set()
             return 0
 
-        upkeep.enforce_retention = enforce  # type: ignore[method-assign]
+        upkeep.usage.enforce_retention = enforce  # type: ignore[method-assign]
         await asyncio.wait_for(upkeep.retention_loop(stop, every=0.01), timeout=10)
     assert calls == [T0, T0 + DAY, T0 + 2 * DAY]
 
@@ -274,7 +274,7 @@ def test_question_text_appears_in_no_log_by_default(
     logging.getLogger().addHandler(caplog.handler)
     caplog.set_level(logging.DEBUG)
     _exercise(knowledge, LoggingConfig(level="DEBUG"))
-    assert any(record.name == "bot.admin" for record in caplog.records)  # it does log
+    assert any(record.name == "bot.assistant" for record in caplog.records)  # it does log
     for record in caplog.records:
         assert MARKER not in f"{record.getMessage()} {record.args!r} {record.exc_text or ''}"
     assert MARKER not in output.getvalue()

@@ -11,9 +11,10 @@ Pure and synchronous, split by reason to change:
 """
 
 from bot.matching.analysis import Analysis
-from bot.matching.index import GENERAL_PARTNER, MatchIndex, build_index
+from bot.matching.index import MatchIndex, build_index
 from bot.matching.matcher import Matcher
 from bot.matching.scoring import MIN_RANKED, Support
+from bot.models import GENERAL_PARTNER
 
 __all__ = [
     "GENERAL_PARTNER",

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.matching.english import english_to_dutch
-from bot.matching.index import GENERAL_PARTNER, MatchIndex
+from bot.matching.index import MatchIndex
+from bot.models import GENERAL_PARTNER
 from bot.text import MAX_MATCH_CHARS, Word, analyze, fold, tokenize
 
 # Questions about things the infographic never covers: costs, dates and times, phone

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bot.knowledge import KnowledgeBase
 from bot.matching.english import build_glossary
-from bot.models import Entry
+from bot.models import GENERAL_PARTNER, Entry
 from bot.text import (
     STOP_WORDS,
     SynonymTable,
@@ -29,7 +29,6 @@ from bot.text import (
     tokenize,
 )
 
-GENERAL_PARTNER = "algemeen"
 UBIQUITOUS_MIN_POSTINGS = 5000
 UBIQUITOUS_SHARE = 0.1
 COMMON_UNKNOWN_WEIGHT = 1.0  # an unknown word that is common Dutch ("volgens") says little

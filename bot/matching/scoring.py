@@ -20,8 +20,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from bot.matching.analysis import Analysis
-from bot.matching.index import GENERAL_PARTNER, MatchIndex
-from bot.models import Match
+from bot.matching.index import MatchIndex
+from bot.models import GENERAL_PARTNER, Match
 
 MIN_RANKED = 5  # a ranking lists at least this many entries (fewer only in a tiny knowledge)
 PHRASING_WEIGHT = 0.6

@@ -17,15 +17,13 @@ Delivery guarantees, and how they are kept:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hashlib
 import logging
-import random
 import re
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,11 +52,12 @@ from nio import (
 from bot.admin import render_reload_result
 from bot.config import Config, MatrixConfig, resolve_secret
 from bot.models import Question, Reply
-from bot.ratelimit import FloodLimiter
+from bot.ratelimit import FloodLimiter, render_flood_notice
 from bot.reloader import ReloadResult
 from bot.serial_assistant import SerialAssistant
 from bot.store import Store
 from bot.transports.base import TRANSPORT_GRACE_SECONDS
+from bot.waiting import Backoff, until_stopped, wait_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +68,6 @@ TIMELINE_LIMIT = 50  # per room per sync; a larger gap is filled page by page (s
 GAP_PAGE_LIMIT = 100
 GAP_MAX_PAGES = 20
 _NETWORK_ERRORS = (ClientConnectionError, TimeoutError, OSError)
-
-# The single polite notice when a user or room hits the flood limit. Operational wording that
-# the core has no hook for yet; kept here, once, in Dutch.
-FLOOD_NOTICE = (
-    "Even rustig aan: ik heb hier de afgelopen minuut veel vragen beantwoord. "
-    "Stel je volgende vraag over een minuutje, dan help ik je graag verder."
-)
-_FLOOD_NOTICE_HTML = FLOOD_NOTICE
 
 
 class MatrixLoginError(RuntimeError):
@@ -219,45 +210,6 @@ def _is_rate_limited(response: ErrorResponse) -> bool:
 def _is_transient(response: ErrorResponse) -> bool:
     status = _http_status(response)
     return _is_rate_limited(response) or status is None or status >= 500
-
-
-class Backoff:
-    """Exponential backoff with jitter: 0.25 s doubling up to 30 s."""
-
-    def __init__(self, first: float = 0.25, cap: float = 30.0) -> None:
-        self._first = first
-        self._cap = cap
-        self._attempt = 0
-
-    def next(self) -> float:
-        delay: float = min(self._cap, self._first * 2.0**self._attempt)
-        self._attempt += 1
-        jitter: float = random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
-        return delay * jitter
-
-    def reset(self) -> None:
-        self._attempt = 0
-
-
-async def wait_or_stop(stop: asyncio.Event, seconds: float) -> bool:
-    """Wait ``seconds`` unless ``stop`` is set first; True when stopped."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    return stop.is_set()
-
-
-async def until_stopped(awaitable: Awaitable[T], stop: asyncio.Event) -> tuple[bool, T | None]:
-    """Run ``awaitable`` but abandon it when ``stop`` is set: (stopped, result)."""
-    task = asyncio.ensure_future(awaitable)
-    stopper = asyncio.ensure_future(stop.wait())
-    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    stopper.cancel()
-    if task.done():
-        return False, task.result()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, *_NETWORK_ERRORS):
-        await task
-    return True, None
 
 
 class TokenKeeper:
@@ -755,7 +707,7 @@ class MatrixTransport:
         best = reply.decision.best if reply.decision is not None else None
         entry = best.entry.id if reply.kind == "answer" and best is not None else None
         if verdict == "notify":
-            reply, entry = _flood_reply(), None
+            reply, entry = render_flood_notice(), None
         content_out = reply_content(reply, reply_to, sender, thread_root)
         offer = reply.kind == "clarify"
         await self._deliver(client, room.room_id, event_id, content_out, entry, offer, thread_root)
@@ -847,14 +799,3 @@ class MatrixTransport:
                 delay = retry_delay(response, delay)
                 log.warning("send to %s: %s; retry in %.2f s", room_id, response.status_code, delay)
             await asyncio.sleep(delay)
-
-
-def _flood_reply() -> Reply:
-    return Reply(
-        kind="notice",
-        title="",
-        body_markdown=FLOOD_NOTICE,
-        text=FLOOD_NOTICE,
-        markdown=FLOOD_NOTICE,
-        html=_FLOOD_NOTICE_HTML,
-    )
