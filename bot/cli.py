@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
         help="the question (after '--' when it starts with '-'); without it, read stdin",
     )
     ask.add_argument("--json", action="store_true", help="print JSON (one line per question)")
+    ask.add_argument(
+        "--full", action="store_true", help="print the whole answer, not only what a chat shows"
+    )
     knowledge_option(ask)
 
     check = sub.add_parser("check", help="validate the knowledge (and a config file)")
@@ -191,7 +194,8 @@ def _ask(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
         else:
             reply = assistant.handle(console_question(question))
             if reply is not None:
-                print(reply.text, file=out)
+                # What a chat shows before "Meer" (lead and footer), or everything.
+                print(reply.text if args.full else reply.short_text or reply.text, file=out)
                 if args.question is None:
                     print(file=out)
     return status

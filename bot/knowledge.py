@@ -326,7 +326,9 @@ _ENTRY_REQUIRED = {
     "answer",
     "source",
 }
-_ENTRY_OPTIONAL = {"contacts"}
+_ENTRY_OPTIONAL = {"contacts", "lead"}
+# A lead is one or two sentences a phone shows before "Meer".
+MAX_LEAD_CHARS = 400
 
 
 def _load_entries(
@@ -388,6 +390,12 @@ def _load_entry(
             checker.problem(line, f"contact '{contact}' is not defined in contacts.yaml")
     alternates = checker.text_list("alternates", minimum=MIN_ALTERNATES)
     keywords = checker.text_list("keywords", minimum=1)
+    lead = checker.text("lead", required="lead" in item.value)
+    if len(lead) > MAX_LEAD_CHARS or "\n\n" in lead:
+        checker.problem(
+            item.value["lead"].line,
+            f"'lead' must be one short paragraph (at most {MAX_LEAD_CHARS} characters)",
+        )
     return Entry(
         id=entry_id,
         partner=partner,
@@ -398,6 +406,7 @@ def _load_entry(
         answer=checker.text("answer"),
         source=checker.text("source"),
         contacts=tuple(contact for contact, _ in contacts),
+        lead=lead,
         file=file,
         line=item.line,
     )

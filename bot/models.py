@@ -49,6 +49,9 @@ class Entry:
     answer: str  # Markdown, trusted (written by editors, validated at load)
     source: str  # section path in the infographic, e.g. "Politie > Opleidingen"
     contacts: tuple[str, ...] = ()  # contact ids; empty means "all contacts"
+    # One or two sentences that answer the question directly; a chat shows it first and may
+    # fold ``answer`` behind "Meer". Empty: the answer is shown whole.
+    lead: str = ""
     file: str = ""  # where it was defined, for error messages and editor tools
     line: int = 0
 
@@ -123,3 +126,12 @@ class Reply:
     # A comparison across partners as (partner, what the infographic says) rows, for a
     # table (Matrix HTML), a FactSet (Teams) or aligned text (terminal).
     comparison: tuple[tuple[str, str], ...] = ()
+    # The point first: ``lead`` (Markdown) is what a chat shows before any "Meer"; ``detail``
+    # (Markdown, without the comparison rows) may be folded away. When ``lead`` is empty the
+    # whole body is shown. ``comparison_in_lead``: the rows belong to the visible part (the
+    # question named the partners), not to the folded detail.
+    lead: str = ""
+    detail: str = ""
+    comparison_in_lead: bool = False
+    # Plain text of what a chat shows before "Meer": title, lead, footer (``partnerbot ask``).
+    short_text: str = ""

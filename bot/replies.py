@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -16,36 +17,88 @@ from bot.models import GENERAL_PARTNER, Contact, Decision, Entry, Match, Reply, 
 from bot.text import fold
 
 INFOGRAPHIC = "De informatiepositie van partners in de online leefwereld"
+# The infographic's own disclaimer, in one line.
 LEGAL_NOTE = (
-    "Let op: de infographic geeft geen volledig juridisch beeld vanuit wetgeving. "
-    "Wat je mag, kan per gemeente, portefeuille en functie verschillen."
+    "Let op: de infographic geeft geen volledig juridisch beeld vanuit wetgeving, en de "
+    "werkzaamheden van partners kunnen per gemeente, portefeuille en functie variëren."
 )
-# Questions about what someone may do get the legal note.
+# Only questions about what someone may do ("mag een boa ...?") get the legal note.
 _LEGAL_CUES = re.compile(
-    r"\b(mag|mogen|mocht|mochten|toegestaan|toestemming|wet|wetten|wettelijk|wetgeving"
-    r"|juridisch|juridische|bevoegd|bevoegdheid|bevoegdheden|regels|verboden|illegaal|legaal"
-    r"|allowed|legal|law|permitted)\b"
+    r"\b(mag|mogen|mocht|mochten|toegestaan|toestemming|bevoegd|bevoegdheid|bevoegdheden"
+    r"|verboden|allowed|permitted|may)\b"
 )
 MAX_QUOTE_CHARS = 80
-# "- **Politie:** ..." lines of a comparison entry, one per partner.
-_COMPARISON_ROW = re.compile(r"^- \*\*(?P<name>[^*]+?):?\*\*:?\s+(?P<text>.+)$")
+MORE_LABEL = "Meer"
+CONTACTS_HEADING = "Contactadressen uit de infographic:"
+# "- **Politie:** ..." lines: a comparison row, when the label names a partner.
+_LABELLED_ROW = re.compile(r"^- \*\*(?P<name>[^*]+?):?\*\*:?\s+(?P<text>.+)$")
 
 
-def comparison_rows(markdown: str) -> tuple[tuple[str, str], ...]:
-    """The (partner, text) rows of a comparison answer; empty when it is not one."""
+def _names_partner(label: str, knowledge: KnowledgeBase) -> str | None:
+    """The partner a row label names ("Gemeente (OOV)" → gemeente), or None ("OSINT
+    Basis", "Kansen voor jongeren", "Straatwaarden" are not partners)."""
+    folded = fold(label)
+    for partner in knowledge.partners:
+        if partner.id == GENERAL_PARTNER:
+            continue
+        for name in (partner.name, partner.id, *partner.aliases):
+            if re.search(rf"(?<!\w){re.escape(fold(name))}(?!\w)", folded):
+                return partner.id
+    return None
+
+
+def partner_rows(markdown: str, knowledge: KnowledgeBase) -> tuple[tuple[str, str, str], ...]:
+    """The (partner id, label, text) rows of a comparison: only ``- **X:** ...`` lines whose
+    label names a partner, and only when there are at least two of them."""
     rows = []
     for line in markdown.splitlines():
-        found = _COMPARISON_ROW.match(line.strip())
-        if found:
-            rows.append((found.group("name").strip(), found.group("text").strip()))
+        found = _LABELLED_ROW.match(line.strip())
+        if found and (partner := _names_partner(found.group("name"), knowledge)):
+            rows.append((partner, found.group("name").strip(), found.group("text").strip()))
     return tuple(rows) if len(rows) >= 2 else ()
 
 
-def without_comparison_rows(markdown: str) -> str:
-    """The comparison answer's text around its partner rows (the intro, any closing note)."""
-    return "\n".join(
-        line for line in markdown.splitlines() if not _COMPARISON_ROW.match(line.strip())
-    ).strip()
+def comparison_rows(markdown: str, knowledge: KnowledgeBase) -> tuple[tuple[str, str], ...]:
+    """The (partner label, text) rows of a comparison answer; empty when it is not one."""
+    return tuple((label, text) for _, label, text in partner_rows(markdown, knowledge))
+
+
+def without_comparison_rows(markdown: str, rows: Sequence[tuple[str, str]] = ()) -> str:
+    """The comparison answer's text around its partner rows (the intro, any closing note).
+
+    ``rows``: the (label, text) rows taken out; without them, every labelled bullet goes.
+    An intro line ending in ":" right above the rows goes with them: the table has a head.
+    """
+    labels = {label for label, _ in rows}
+    kept: list[str] = []
+    for line in markdown.splitlines():
+        found = _LABELLED_ROW.match(line.strip())
+        if found and (not rows or found.group("name").strip() in labels):
+            if kept and kept[-1].rstrip().endswith(":") and not kept[-1].lstrip().startswith("-"):
+                kept.pop()
+            continue
+        kept.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+
+
+def named_partners(question: str, knowledge: KnowledgeBase) -> frozenset[str]:
+    """The partners a question names by name or alias ("verschil boa en politie")."""
+    return frozenset(
+        partner
+        for partner in (p.id for p in knowledge.partners if p.id != GENERAL_PARTNER)
+        if _names_partner_in(question, partner, knowledge)
+    )
+
+
+def _names_partner_in(question: str, partner_id: str, knowledge: KnowledgeBase) -> bool:
+    partner = knowledge.partner(partner_id)
+    if partner is None:
+        return False
+    folded = fold(question)
+    return any(
+        re.search(rf"(?<!\w){re.escape(fold(name))}(?!\w)", folded)
+        for name in (partner.id, *partner.aliases)
+    )
 
 
 def _comparison_html(rows: Sequence[tuple[str, str]]) -> str:
@@ -62,6 +115,10 @@ def _comparison_html(rows: Sequence[tuple[str, str]]) -> str:
 def _comparison_plain(rows: Sequence[tuple[str, str]]) -> str:
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name.ljust(width)} | {markdown_to_plain(text)}" for name, text in rows)
+
+
+def _comparison_markdown(rows: Sequence[tuple[str, str]]) -> str:
+    return "\n".join(f"- **{name}:** {text}" for name, text in rows)
 
 
 @lru_cache(maxsize=1)
@@ -86,8 +143,14 @@ def markdown_to_plain(markdown: str) -> str:
     """Readable plain text from the knowledge's small Markdown subset."""
     text = re.sub(r"\*\*(.+?)\*\*", r"\1", markdown)
     text = re.sub(r"(?<![\w*])\*(\S.*?)\*(?![\w*])", r"\1", text)
-    text = re.sub(r"\[([^\]]+)\]\((?:mailto:)?([^)]+)\)", r"\1 (\2)", text)
+    text = re.sub(r"\[([^\]]+)\]\((?:mailto:)?([^)]+)\)", _plain_link, text)
+    text = re.sub(r"<((?:mailto:)?[^<>\s]+@[^<>\s]+)>", r"\1", text)  # e-mail autolinks
     return text.strip()
+
+
+def _plain_link(link: re.Match[str]) -> str:
+    label, target = link.group(1), link.group(2)
+    return label if label == target else f"{label} ({target})"
 
 
 def escape_html(text: str) -> str:
@@ -130,11 +193,40 @@ def _contacts_plain(contacts: Sequence[Contact]) -> str:
     return "\n".join(f"- {contact.name}: {contact.email}" for contact in contacts)
 
 
+def _inline_html(markdown: str) -> str:
+    return str(_knowledge_html(markdown)).removeprefix("<p>").removesuffix("</p>")
+
+
+@dataclass
+class _Parts:
+    """One rendering per format, filled section by section."""
+
+    markdown: list[str] = field(default_factory=list)
+    plain: list[str] = field(default_factory=list)
+    html: list[str] = field(default_factory=list)
+
+    def add(self, markdown: str, plain: str, html: str) -> None:
+        if markdown.strip() or plain.strip():
+            self.markdown.append(markdown)
+            self.plain.append(plain)
+            self.html.append(html)
+
+
+def _section(parts: _Parts, body: str, rows: Sequence[tuple[str, str]], *, trusted: bool) -> None:
+    """A body (Markdown) and, after it, its comparison rows as a table or aligned text."""
+    render = _knowledge_html if trusted else markdown_to_html
+    if body:
+        parts.add(body, markdown_to_plain(body), render(body))
+    if rows:
+        parts.add(_comparison_markdown(rows), _comparison_plain(rows), _comparison_html(rows))
+
+
 def _build(
     kind: ReplyKind,
     title: str,
     body_markdown: str,
     *,
+    lead: str = "",
     partner_name: str | None = None,
     source: str | None = None,
     options: tuple[str, ...] = (),
@@ -144,61 +236,72 @@ def _build(
     decision: Decision | None = None,
     quoted: str | None = None,
     comparison: tuple[tuple[str, str], ...] = (),
+    comparison_in_lead: bool = False,
+    detail: str | None = None,
     knowledge_body: bool = False,
 ) -> Reply:
-    """Render every format from one structure, so they can never say different things."""
-    md_parts = [f"**{title}**"] if title else []
-    plain_parts = [title] if title else []
-    html_parts = [f"<p><strong>{escape_html(title)}</strong></p>"] if title else []
+    """Render every format from one structure, so they can never say different things.
+
+    The point first: title, ``lead`` (or, without a lead, the whole body), then the detail
+    (``body_markdown``; in Matrix HTML folded in ``<details>``), then one footer line with
+    partner and source, the legal note and the contact addresses.
+    """
+    if detail is None:
+        detail = without_comparison_rows(body_markdown, comparison) if comparison else body_markdown
+    # The detail folds away when there is a lead, or when the named partners' rows lead.
+    folds = bool(lead) or (comparison_in_lead and bool(comparison))
+    lead_rows = comparison if comparison_in_lead or not lead else ()
+    detail_rows = () if lead_rows else comparison
+    head = _Parts()
+    if title:
+        head.add(f"**{title}**", title, f"<p><strong>{escape_html(title)}</strong></p>")
     if quoted is not None:
-        md_parts.append(f"Je vroeg: “{escape_markdown(quoted)}”")
-        plain_parts.append(f"Je vroeg: “{quoted}”")
-        html_parts.append(f"<p>Je vroeg: “{escape_html(quoted)}”</p>")
-    md_parts.append(body_markdown)
-    if comparison:
-        # The partner rows become a table (HTML) or aligned columns (plain text).
-        rest = without_comparison_rows(body_markdown)
-        plain_parts.append(markdown_to_plain(rest) + "\n\n" + _comparison_plain(comparison))
-        html_parts.append(_knowledge_html(rest) + _comparison_html(comparison))
+        head.add(
+            f"Je vroeg: “{escape_markdown(quoted)}”",
+            f"Je vroeg: “{quoted}”",
+            f"<p>Je vroeg: “{escape_html(quoted)}”</p>",
+        )
+    if folds:
+        _section(head, lead, lead_rows, trusted=knowledge_body)
+        more = _Parts()
+        _section(more, detail, detail_rows, trusted=knowledge_body)
     else:
-        plain_parts.append(markdown_to_plain(body_markdown))
-        render = _knowledge_html if knowledge_body else markdown_to_html
-        html_parts.append(render(body_markdown))
-    facts_md: list[str] = []
-    facts_plain: list[str] = []
+        _section(head, detail, lead_rows, trusted=knowledge_body)
+        more = _Parts()
+    foot = _Parts()
+    facts = []
     if partner_name:
-        facts_md.append(f"**Partner:** {partner_name}")
-        facts_plain.append(f"Partner: {partner_name}")
+        facts.append(f"Partner: {partner_name}")
     if source:
-        facts_md.append(f"**Bron:** infographic “{INFOGRAPHIC}”, {source}")
-        facts_plain.append(f"Bron: infographic “{INFOGRAPHIC}”, {source}")
-    if facts_md:
-        md_parts.append("  \n".join(facts_md))
-        plain_parts.append("\n".join(facts_plain))
-        html_parts.append(
-            "<p>"
-            + "<br>".join(
-                _knowledge_html(f).removeprefix("<p>").removesuffix("</p>") for f in facts_md
-            )
-            + "</p>"
-        )
+        facts.append(f"Bron: infographic, {source}")
+    if facts:
+        line = " · ".join(facts)
+        foot.add(f"*{line}*", line, f"<p><em>{_inline_html(line)}</em></p>")
     if legal_note:
-        md_parts.append(f"*{legal_note}*")
-        plain_parts.append(legal_note)
-        html_parts.append(f"<p><em>{escape_html(legal_note)}</em></p>")
-    if contacts:
-        md_parts.append("**Contact:**\n" + _contacts_markdown(contacts))
-        plain_parts.append("Contact:\n" + _contacts_plain(contacts))
-        html_parts.append(
-            "<p><strong>Contact:</strong></p>" + _knowledge_html(_contacts_markdown(contacts))
+        foot.add(f"*{legal_note}*", legal_note, f"<p><em>{escape_html(legal_note)}</em></p>")
+    # Addresses the visible text already spells out are not repeated underneath.
+    shown = "\n".join(head.plain)
+    listed = tuple(contact for contact in contacts if contact.email not in shown)
+    if listed:
+        foot.add(
+            f"**{CONTACTS_HEADING}**\n" + _contacts_markdown(listed),
+            f"{CONTACTS_HEADING}\n" + _contacts_plain(listed),
+            f"<p><strong>{CONTACTS_HEADING}</strong></p>"
+            + _knowledge_html(_contacts_markdown(listed)),
         )
+    html = head.html
+    if more.html:
+        html = [
+            *html,
+            f"<details><summary>{MORE_LABEL}</summary>\n" + "\n".join(more.html) + "\n</details>",
+        ]
     return Reply(
         kind=kind,
         title=title,
         body_markdown=body_markdown,
-        text="\n\n".join(plain_parts),
-        markdown="\n\n".join(md_parts),
-        html="\n".join(html_parts),
+        text="\n\n".join(head.plain + more.plain + foot.plain),
+        markdown="\n\n".join(head.markdown + more.markdown + foot.markdown),
+        html="\n".join(html + foot.html),
         partner_name=partner_name,
         source=source,
         options=options,
@@ -207,6 +310,10 @@ def _build(
         legal_note=legal_note,
         decision=decision,
         comparison=comparison,
+        lead=lead,
+        detail=detail if folds else "",
+        comparison_in_lead=bool(comparison) and bool(lead_rows),
+        short_text="\n\n".join(head.plain + foot.plain),
     )
 
 
@@ -224,24 +331,45 @@ def _noted(decision: Decision | None, body: str) -> str:
     return f"*{ENGLISH_NOTE}*\n\n{body}" if decision is not None and decision.english else body
 
 
+def render_answer(
+    entry: Entry, decision: Decision, question: str, knowledge: KnowledgeBase
+) -> Reply:
+    """One entry: its lead first, the full answer as detail. A comparison shows only the
+    partners the question names, and then those rows are the point."""
+    partner = knowledge.partner(entry.partner)
+    rows = partner_rows(entry.answer, knowledge) if entry.partner == GENERAL_PARTNER else ()
+    named = named_partners(question, knowledge) & {row[0] for row in rows}
+    shown = tuple((label, text) for pid, label, text in rows if not named or pid in named)
+    every = tuple((label, text) for _, label, text in rows)
+    # Named partners: their rows are the point, the lead about all partners is not.
+    lead = "" if named else entry.lead
+    detail = without_comparison_rows(entry.answer, every) if rows else entry.answer
+    if lead or named:
+        lead = _noted(decision, lead).strip()
+    else:
+        detail = _noted(decision, detail)
+    return _build(
+        "answer",
+        entry.question,
+        entry.answer,
+        lead=lead,
+        partner_name=partner.name if partner else entry.partner,
+        source=entry.source,
+        # Only entries that name their contacts send people onwards.
+        contacts=knowledge.contacts_for(entry) if entry.contacts else (),
+        legal_note=LEGAL_NOTE if needs_legal_note(question) else None,
+        decision=decision,
+        comparison=shown,
+        comparison_in_lead=bool(named),
+        detail=detail,
+        knowledge_body=True,
+    )
+
+
 def render_decision(decision: Decision, question: str, knowledge: KnowledgeBase) -> Reply:
-    legal = LEGAL_NOTE if needs_legal_note(question) else None
     best = decision.best
     if decision.kind == "answer" and best is not None:
-        entry = best.entry
-        partner = knowledge.partner(entry.partner)
-        return _build(
-            "answer",
-            entry.question,
-            _noted(decision, entry.answer),
-            partner_name=partner.name if partner else entry.partner,
-            source=entry.source,
-            contacts=knowledge.contacts_for(entry),
-            legal_note=legal,
-            decision=decision,
-            comparison=comparison_rows(entry.answer) if entry.partner == GENERAL_PARTNER else (),
-            knowledge_body=True,
-        )
+        return render_answer(best.entry, decision, question, knowledge)
     if decision.kind == "clarify" and decision.options:
         labels = tuple(_option_label(match.entry, knowledge) for match in decision.options)
         body = "\n".join(f"{number}. {label}" for number, label in enumerate(labels, start=1))
@@ -252,7 +380,6 @@ def render_decision(decision: Decision, question: str, knowledge: KnowledgeBase)
             _noted(decision, body),
             options=labels,
             option_ids=tuple(match.entry.id for match in decision.options),
-            legal_note=legal,
             decision=decision,
             knowledge_body=True,
         )
@@ -292,8 +419,8 @@ def render_fallback(
     body = (
         f"Daar vind ik geen antwoord op in de infographic “{INFOGRAPHIC}”. "
         "Stel je vraag eens anders, met de partner en het onderwerp erin "
-        "(bijvoorbeeld: “mag een boa online rondkijken?”), of typ **help** voor voorbeelden. "
-        "Met andere vragen kun je terecht bij de contactadressen hieronder."
+        "(bijvoorbeeld: “mag een boa online rondkijken?”), of vraag me om **help** voor "
+        "voorbeelden."
     )
     return _build(
         "fallback",
@@ -316,8 +443,8 @@ def render_partners(knowledge: KnowledgeBase) -> Reply:
 
 
 def render_contact(knowledge: KnowledgeBase) -> Reply:
-    body = "Met vragen over de infographic kun je terecht bij:"
-    return _build("contact", "Contact", body, contacts=knowledge.contacts)
+    body = "De infographic noemt deze contactadressen:\n" + _contacts_markdown(knowledge.contacts)
+    return _build("contact", "Contact", body, contacts=knowledge.contacts, knowledge_body=True)
 
 
 def render_notice(kind: ReplyKind, title: str, body_markdown: str) -> Reply:

@@ -198,10 +198,10 @@ def test_a_reply_uses_one_snapshot_even_when_swapped_mid_reply(
     assert reply.kind == "answer" and reply.decision is not None
     entry = reply.decision.matches[0].entry
     assert entry in small.entries
-    # Partner name and contacts come from the same (old) knowledge as the entry.
+    # Partner name and source come from the same (old) knowledge as the entry.
     assert reply.partner_name == small.partner(entry.partner).name  # type: ignore[union-attr]
     assert reply.partner_name != shipped.partner(entry.partner).name  # type: ignore[union-attr]
-    assert reply.contacts == small.contacts_for(entry)
+    assert reply.source == entry.source
     # The next question is answered from the new knowledge.
     assert assistant.knowledge is shipped
     after = ask(

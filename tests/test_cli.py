@@ -61,10 +61,10 @@ def assistant(shipped: KnowledgeBase) -> Assistant:
     return Assistant(shipped)
 
 
-def expected_text(assistant: Assistant, text: str) -> str:
+def expected_text(assistant: Assistant, text: str, *, full: bool = False) -> str:
     reply = assistant.handle(console_question(text))
     assert reply is not None
-    return reply.text
+    return reply.text if full else reply.short_text
 
 
 def check_decision_json(data: dict[str, Any], knowledge: KnowledgeBase) -> None:
@@ -105,6 +105,22 @@ def test_ask_prints_the_reply_as_a_person_sees_it(assistant: Assistant) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == expected_text(assistant, GOOD) + "\n"
     assert result.stderr == ""
+
+
+def test_ask_prints_what_a_chat_shows_and_full_prints_everything(assistant: Assistant) -> None:
+    short = run_bot("ask", GOOD)
+    full = run_bot("ask", "--full", GOOD)
+    assert full.stdout == expected_text(assistant, GOOD, full=True) + "\n"
+    reply = assistant.handle(console_question(GOOD))
+    assert reply is not None and reply.lead and reply.detail
+    # The lead and the footer are in both; the detail only in the full print.
+    assert reply.lead in short.stdout and reply.lead in full.stdout
+    assert f"Bron: infographic, {reply.source}" in short.stdout
+    from bot.replies import markdown_to_plain
+
+    detail_line = markdown_to_plain(reply.detail.splitlines()[-1]).removeprefix("- ")[:40]
+    assert detail_line not in short.stdout and detail_line in full.stdout
+    assert len(short.stdout) < len(full.stdout)
 
 
 def test_ask_json_prints_one_object(shipped: KnowledgeBase, assistant: Assistant) -> None:
@@ -199,11 +215,11 @@ def test_chat_answers_each_line_until_quit(assistant: Assistant) -> None:
     out = result.stdout
     position = 0
     for line in lines:
-        text = expected_text(assistant, line)
+        text = expected_text(assistant, line, full=True)  # a terminal chat shows everything
         found = out.find(text, position)
         assert found >= 0, f"no reply to {line!r}"
         position = found + len(text)
-    assert out.count(expected_text(assistant, "partners")) == 1  # nothing after quit
+    assert out.count(expected_text(assistant, "partners", full=True)) == 1  # nothing after quit
     for contact in assistant.knowledge.contacts:
         assert contact.email in out
 

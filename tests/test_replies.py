@@ -25,7 +25,8 @@ from bot.replies import (
 
 # Tags the bot's own HTML may contain: what CommonMark makes of the knowledge's Markdown.
 ALLOWED_TAGS = frozenset(
-    "p strong em br ul ol li a code pre table thead tbody tr th td h1 h2 h3 blockquote hr".split()
+    "p strong em br ul ol li a code pre table thead tbody tr th td h1 h2 h3 blockquote hr"
+    " details summary".split()
 )
 
 INJECTIONS = [
@@ -153,7 +154,7 @@ def test_fallback_without_words_does_not_quote(knowledge: KnowledgeBase) -> None
 # --- answers -----------------------------------------------------------------------------
 
 
-def test_an_answer_names_partner_source_and_contacts(matcher: Matcher) -> None:
+def test_an_answer_names_partner_and_source_on_one_line(matcher: Matcher) -> None:
     knowledge = matcher.knowledge
     reply = reply_for(matcher, "mag een handhaver op instagram meekijken bij jongeren")
     assert reply.kind == "answer" and reply.decision is not None
@@ -164,17 +165,28 @@ def test_an_answer_names_partner_source_and_contacts(matcher: Matcher) -> None:
     assert reply.body_markdown == entry.answer
     assert reply.partner_name == partner.name
     assert reply.source == entry.source
-    assert reply.contacts == knowledge.contacts_for(entry) and reply.contacts
-    for rendering in (reply.text, reply.markdown):
-        assert partner.name in rendering
-        assert entry.source in rendering
+    footer = f"Partner: {partner.name} · Bron: infographic, {entry.source}"
+    assert footer in reply.text.splitlines() and footer in reply.short_text.splitlines()
+    assert entry.source in reply.markdown
+    # An answer that does not send people onwards carries no addresses.
+    assert reply.contacts == ()
+    assert "@" not in reply.text
     assert markdown_to_html(entry.answer) in reply.html
     assert_safe_html(reply.html)
+
+
+def test_the_contact_entry_carries_its_addresses(knowledge: KnowledgeBase) -> None:
+    from bot.models import Decision, Match
+
+    entry = knowledge.entry("algemeen-contact")
+    assert entry is not None and entry.contacts
+    reply = render_decision(Decision("answer", (Match(entry, 90.0),)), "contact", knowledge)
+    assert reply.contacts == knowledge.contacts_for(entry)
     mailtos = {attrs["href"] for tag, attrs in parse_html(reply.html).tags if tag == "a"}
-    assert mailtos == {f"mailto:{contact.email}" for contact in reply.contacts}
+    assert {f"mailto:{contact.email}" for contact in reply.contacts} <= mailtos
     for contact in reply.contacts:
-        assert contact.email in reply.text
-        assert f"(mailto:{contact.email})" in reply.markdown
+        # In the lead, and not repeated in the footer.
+        assert reply.short_text.count(contact.email) == 1
 
 
 def test_every_shipped_answer_renders_safely(knowledge: KnowledgeBase) -> None:
@@ -196,9 +208,8 @@ def test_every_shipped_answer_renders_safely(knowledge: KnowledgeBase) -> None:
     [
         "mag een handhaver op instagram meekijken bij jongeren",
         "is het toegestaan dat de gemeente een nepaccount gebruikt",
-        "welke wet geldt voor de politie online",
-        "wat is het juridisch kader voor jongerenwerk online",
         "MÁG de politie in een besloten groep?",
+        "welke partners mogen een anoniem account gebruiken?",
     ],
 )
 def test_questions_about_what_is_allowed_get_the_legal_note(
@@ -217,6 +228,8 @@ def test_questions_about_what_is_allowed_get_the_legal_note(
     [
         "wat is de taak van een jongerenwerker",
         "osint workshop voor jongerenwerkers",
+        "welke wet geldt voor de politie online",
+        "wat doet een digitaal wijkagent?",
         "welke magazijnen en wetenschappers kent de politie",
     ],
 )
