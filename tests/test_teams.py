@@ -221,9 +221,11 @@ def test_answer_card_holds_answer_partner_source_contacts_and_legal_note() -> No
     assert card["fallbackText"] == reply.markdown  # escaped user text, unlike reply.text
     assert card["body"][0]["text"] == "Wat mag een boa online?"
     assert card["body"][1]["text"] == "Eerste alinea."
-    facts = next(block for block in card["body"] if block["type"] == "FactSet")["facts"]
-    assert {"title": "Partner", "value": reply.partner_name} in facts
-    assert {"title": "Bron", "value": "Medewerker T&H > Online"} in facts
+    footer = (
+        "Partner: Medewerkers toezicht en handhaving (T&H) · "
+        "Bron: infographic, Medewerker T&H > Online"
+    )
+    assert footer in [block.get("text") for block in card["body"]]
     assert card["body"][-1]["text"] == "Dit is geen juridisch advies."
     assert card["actions"] == [
         {
@@ -232,6 +234,27 @@ def test_answer_card_holds_answer_partner_source_contacts_and_legal_note() -> No
             "url": "mailto:secretariaatrvs@utrecht.nl",
         }
     ]
+
+
+def test_a_lead_shows_first_and_the_detail_sits_behind_meer() -> None:
+    from bot.knowledge import load_knowledge
+    from bot.models import Decision, Match
+    from bot.replies import render_decision
+
+    knowledge = load_knowledge()
+    entry = knowledge.entry("handhaving-online")
+    assert entry is not None and entry.lead
+    decision = Decision("answer", (Match(entry, 90.0),), confidence=90.0)
+    card = build_card(render_decision(decision, entry.question, knowledge))
+    texts = [block.get("text") for block in card["body"]]
+    assert texts[:2] == [entry.question, entry.lead]
+    (detail,) = [block for block in card["body"] if block["type"] == "Container"]
+    assert detail["isVisible"] is False and detail["items"]
+    assert card["actions"][0] == {
+        "type": "Action.ToggleVisibility",
+        "title": "Meer",
+        "targetElements": [detail["id"]],
+    }
 
 
 def test_clarify_card_numbers_its_options_once_in_place() -> None:

@@ -72,12 +72,20 @@ def _option_blocks(options: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 def _facts(reply: Reply) -> list[dict[str, Any]]:
+    # Partner and source on one quiet line, as in the other formats.
     facts = []
     if reply.partner_name:
-        facts.append({"title": "Partner", "value": reply.partner_name})
+        facts.append(f"Partner: {reply.partner_name}")
     if reply.source:
-        facts.append({"title": "Bron", "value": reply.source})
-    return [{"type": "FactSet", "facts": facts, "separator": True}] if facts else []
+        facts.append(f"Bron: infographic, {reply.source}")
+    line = " · ".join(facts)
+    return [_text_block(line, isSubtle=True, size="Small", separator=True)] if line else []
+
+
+def _comparison(rows: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+    # Partners side by side: a FactSet reads as a two-column table, also on mobile.
+    facts = [{"title": name, "value": text} for name, text in rows]
+    return [{"type": "FactSet", "facts": facts, "spacing": "Medium"}] if facts else []
 
 
 def _mail_actions(reply: Reply) -> list[dict[str, Any]]:
@@ -93,16 +101,30 @@ def _mail_actions(reply: Reply) -> list[dict[str, Any]]:
     ]
 
 
+DETAIL_ID = "meer"  # the folded detail's element id, the target of the "Meer" toggle
+
+
 def build_card(reply: Reply) -> dict[str, Any]:
     """The Adaptive Card for a Reply. All text comes from the Reply's structured fields."""
     body: list[dict[str, Any]] = []
     if reply.title:
         body.append(_text_block(reply.title, weight="Bolder", size="Medium"))
-    if reply.comparison:
-        # Partners side by side: a FactSet reads as a two-column table, also on mobile.
+    actions: list[dict[str, Any]] = []
+    if reply.detail:
+        # The point first; the detail behind "Meer" (a client-side toggle, no round trip).
+        body.extend(markdown_blocks(reply.lead))
+        if reply.comparison_in_lead:
+            body.extend(_comparison(reply.comparison))
+        more = markdown_blocks(reply.detail)
+        if not reply.comparison_in_lead:
+            more.extend(_comparison(reply.comparison))
+        body.append({"type": "Container", "id": DETAIL_ID, "isVisible": False, "items": more})
+        actions.append(
+            {"type": "Action.ToggleVisibility", "title": "Meer", "targetElements": [DETAIL_ID]}
+        )
+    elif reply.comparison:
         body.extend(markdown_blocks(without_comparison_rows(reply.body_markdown)))
-        facts = [{"title": name, "value": text} for name, text in reply.comparison]
-        body.append({"type": "FactSet", "facts": facts, "spacing": "Medium"})
+        body.extend(_comparison(reply.comparison))
     else:
         body.extend(markdown_blocks(reply.body_markdown))
     if reply.options and not _numbers_options(reply.body_markdown):
@@ -120,7 +142,7 @@ def build_card(reply: Reply) -> dict[str, Any]:
         "msteams": {"width": "Full"},
         "body": body,
     }
-    actions = _mail_actions(reply)
+    actions.extend(_mail_actions(reply))
     if actions:
         card["actions"] = actions
     return card
