@@ -288,7 +288,7 @@ def test_an_english_question_gets_one_english_line_and_the_dutch_answer(
     question = "Which news sources do youth workers follow?"
     reply = render_decision(matcher.decide(question), question, knowledge)
     assert reply.kind == "answer"
-    for rendering in (reply.text, reply.markdown, reply.html, reply.body_markdown):
+    for rendering in (reply.text, reply.markdown, reply.html, reply.short_text):
         assert rendering.count(ENGLISH_NOTE) == 1
     assert "jongerenwerk" in reply.text.lower()  # the answer itself stays Dutch
     dutch = "Welke nieuwsbronnen volgen jongerenwerkers?"
