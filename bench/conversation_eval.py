@@ -1,7 +1,11 @@
-"""Evaluate multi-turn conversations (default: bench/conversation.yaml) through the Assistant.
+"""Evaluate multi-turn conversations through the Assistant, per script file.
 
-Prints each script's result, the pass rate per turn and per script.
-Run: python bench/conversation_eval.py [FILE] [--knowledge DIR]
+Default files: bench/conversation.yaml and bench/conversation-independent.yaml (written by
+someone who saw neither the code nor the first file). A turn's ``expect`` is a
+[partner, topic] pair, a list of acceptable pairs, or a reply kind (clarify, fallback,
+smalltalk); an optional ``partners`` list means the reply's comparison shows exactly those
+partners' rows. Prints each script's result and the pass rate per turn and per script.
+Run: python bench/conversation_eval.py [FILE ...] [--knowledge DIR]
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.assistant import Assistant
-from bot.knowledge import load_knowledge
+from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.models import Question, Reply
+from bot.text import tokenize
 
-DEFAULT_SET = Path(__file__).resolve().parent / "conversation.yaml"
+BENCH = Path(__file__).resolve().parent
+DEFAULT_SETS = [BENCH / "conversation.yaml", BENCH / "conversation-independent.yaml"]
 
 
 def outcome(reply: Reply) -> str | tuple[str, str]:
@@ -29,38 +35,89 @@ def outcome(reply: Reply) -> str | tuple[str, str]:
     return reply.kind
 
 
-def run_script(assistant: Assistant, number: int, script: dict[str, Any]) -> list[bool]:
+def row_partners(reply: Reply, knowledge: KnowledgeBase) -> set[str]:
+    """The partners whose rows a comparison reply shows, read from the row labels."""
+    found = set()
+    for label, _ in reply.comparison:
+        words = f" {' '.join(tokenize(label))} "
+        for partner in knowledge.partners:
+            names = (partner.name, partner.id, *partner.aliases)
+            if partner.id != "algemeen" and any(
+                f" {' '.join(tokenize(name))} " in words for name in names
+            ):
+                found.add(partner.id)
+                break
+    return found
+
+
+def turn_passes(turn: dict[str, Any], reply: Reply | None, knowledge: KnowledgeBase) -> bool:
+    got = outcome(reply) if reply is not None else "none"
+    expected = turn["expect"]
+    if isinstance(expected, str):
+        right = got == expected
+    elif expected and isinstance(expected[0], list):
+        right = got in [tuple(pair) for pair in expected]
+    else:
+        right = got == tuple(expected)
+    if right and "partners" in turn and reply is not None:
+        right = row_partners(reply, knowledge) == set(turn["partners"])
+    return right
+
+
+def run_script(assistant: Assistant, key: str, script: dict[str, Any]) -> list[bool]:
     results: list[bool] = []
     for turn in script["turns"]:
         question = Question(
-            text=turn["say"], transport="console", conversation_id=f"s{number}", sender_id="u"
+            text=turn["say"],
+            transport="console",
+            conversation_id=key,
+            sender_id="u",
+            always_addressed=True,
+            private=True,
         )
         reply = assistant.handle(question)
+        ok = turn_passes(turn, reply, assistant.knowledge)
+        results.append(ok)
         got = outcome(reply) if reply is not None else "none"
-        expected = turn["expect"]
-        want = tuple(expected) if isinstance(expected, list) else expected
-        results.append(got == want)
-        mark = "ok " if got == want else "BAD"
-        print(f"   {mark} {turn['say']!r} -> {got} (want {want})")
+        shown = (
+            f" rows {sorted(row_partners(reply, assistant.knowledge))}"
+            if (reply is not None and "partners" in turn)
+            else ""
+        )
+        print(
+            f"   {'ok ' if ok else 'BAD'} {turn['say']!r} -> {got}{shown} (want {turn['expect']})"
+        )
     return results
+
+
+def run_file(assistant: Assistant, path: Path) -> tuple[int, int, int, int]:
+    scripts = yaml.safe_load(path.read_text(encoding="utf-8"))
+    turns = passed_turns = passed_scripts = 0
+    for number, script in enumerate(scripts):
+        print(script["name"])
+        results = run_script(assistant, f"{path.stem}-{number}", script)
+        turns += len(results)
+        passed_turns += sum(results)
+        passed_scripts += all(results)
+    return passed_turns, turns, passed_scripts, len(scripts)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", nargs="?", default=str(DEFAULT_SET))
+    parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--knowledge", default=None)
     args = parser.parse_args()
-    scripts = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
     assistant = Assistant(load_knowledge(args.knowledge))
-    turns = passed_turns = passed_scripts = 0
-    for number, script in enumerate(scripts):
-        print(script["name"])
-        results = run_script(assistant, number, script)
-        turns += len(results)
-        passed_turns += sum(results)
-        passed_scripts += all(results)
-    print(f"turns:   {passed_turns}/{turns} = {passed_turns / max(turns, 1):.3f}")
-    print(f"scripts: {passed_scripts}/{len(scripts)} = {passed_scripts / max(len(scripts), 1):.3f}")
+    summary = []
+    for path in args.files or DEFAULT_SETS:
+        print(f"== {path.name}")
+        summary.append((path.name, *run_file(assistant, path)))
+    print()
+    for name, passed_turns, turns, passed_scripts, scripts in summary:
+        print(
+            f"{name:<34} turns {passed_turns}/{turns} = {passed_turns / max(turns, 1):.3f}   "
+            f"scripts {passed_scripts}/{scripts} = {passed_scripts / max(scripts, 1):.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -17,14 +17,17 @@ from bot.commands import BASIC_COMMANDS, Command, CommandCall, command_word, fin
 from bot.config import Config
 from bot.conversation import (
     ConversationMemory,
+    bare_number,
     parse_choice,
     parse_follow_up,
     role_request_partner,
+    same_partner_topic,
 )
 from bot.knowledge import KnowledgeBase
 from bot.matching import MIN_RANKED, Matcher
 from bot.models import Decision, Entry, Match, Question, Reply
-from bot.replies import render_decision, render_no_section, render_notice
+from bot.replies import render_decision, render_no_open_choice, render_no_section, render_notice
+from bot.smalltalk import small_talk_reply
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +171,8 @@ class Assistant:
             return render_decision(_chosen(entries[choice], text, matcher), text, knowledge)
         follow_up = parse_follow_up(text, entries[0], matcher)
         if follow_up is None:
-            return None
+            topic = same_partner_topic(text, entries[0], matcher)
+            return render_decision(topic, text, knowledge) if topic is not None else None
         entry = matcher.entry_for(follow_up.partner, follow_up.topic)
         if entry is not None:
             return render_decision(_chosen(entry, text, matcher), text, knowledge)
@@ -183,11 +187,19 @@ class Assistant:
         elif reply.kind == "clarify" and reply.option_ids:
             self.memory.remember(question, "clarify", reply.option_ids)
         else:
-            self.memory.forget(question)
+            context = self.memory.recall(question)
+            # An unanswered aside keeps the last answer's topic for a follow-up after it.
+            if reply.kind != "fallback" or context is None or context.kind != "answer":
+                self.memory.forget(question)
 
     def _answer(self, text: str, question: Question, loaded: _Loaded) -> Reply:
+        # Small talk is no question: no answer, no counts, the conversation's context stays.
+        if (small := small_talk_reply(text)) is not None:
+            return small
         started = time.perf_counter()
         reply = self._continue(text, question, loaded)
+        if reply is None and bare_number(text):
+            return render_no_open_choice(text)  # a stray "2": nothing to choose from
         if reply is None:
             decision = self._decide(text, loaded)
             reply = render_decision(decision, text, loaded.knowledge)

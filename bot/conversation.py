@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.matching import GENERAL_PARTNER, Matcher
-from bot.models import Entry, Question
+from bot.models import Decision, Entry, Match, Question
 from bot.text import fold, tokenize
 
 ContextKind = Literal["answer", "clarify"]
@@ -134,12 +134,18 @@ def _mentions_topic(words: Sequence[str], entry: Entry) -> bool:
 
 # Words that make a short message a follow-up rather than a new question.
 _FOLLOW_UP_START = re.compile(
-    r"^(?:en|maar|ook|of|hoe zit (?:dat|het)|geldt (?:dat|dit)|wat als|en hoe|en wat)\b"
+    r"^(?:en|maar|ook|of|idem|hetzelfde|zelfde|voor|bij|hoe zit (?:dat|het)"
+    r"|geldt (?:dat|dit)|wat als|en hoe|en wat)\b"
 )
 _FOLLOW_UP_FILLER = frozenset(
     "en maar ook of hoe zit zitten dat dit het geldt gelden voor bij met de van als wat "
-    "daar daarmee daarvoor dan nou eigenlijk hier over andere overige rest anderen".split()
+    "daar daarmee daarvoor dan nou eigenlijk hier over andere overige rest anderen "
+    "idem hetzelfde zelfde vraag".split()
 )
+# Words that stand for the partner just discussed: "welke opleidingen kunnen ze volgen?"
+_PARTNER_PRONOUNS = frozenset("ze zij hen hun hem haar die daar daarbij they them".split())
+# A bare topic after an answer ("en de kansen?") is short; longer text is a new question.
+MAX_BARE_TOPIC_WORDS = 6
 _ROLE_REQUEST = re.compile(
     r"\bwat (?:kan|kunnen|doet|doen) (?P<subject>.+?) voor (?:mij|ons|jou|jullie|me) "
     r"(?:betekenen|doen|betekenen\?)"
@@ -177,10 +183,50 @@ def parse_follow_up(text: str, previous: Entry, matcher: Matcher) -> FollowUp | 
     # question; one that only names another partner continues the previous topic.
     if leftover:
         return None
-    if not _FOLLOW_UP_START.match(folded) and len(words) > 4:
+    # Only a partner's name, without "en", "ook", "hoe zit dat bij"...: a new question
+    # ("wijkagent" after a comparison asks about the wijkagent, not the comparison's topic).
+    if not _FOLLOW_UP_START.match(folded):
         return None
     (partner,) = partners
     return FollowUp(partner=partner, topic=previous.topic)
+
+
+def same_partner_topic(text: str, previous: Entry, matcher: Matcher) -> Decision | None:
+    """ "welke opleidingen kunnen ze volgen?" or "en de kansen?" after an answer about one
+    partner: a new topic for the same partner. The decision for the text read with that
+    partner named, when it picks that partner's entries; else None (a new question)."""
+    if previous.partner == GENERAL_PARTNER:
+        return None
+    words = tokenize(text)
+    if not words or len(words) > 10:
+        return None
+    if matcher.detect_partners(matcher.query_tokens(text)) - {GENERAL_PARTNER}:
+        return None  # it names a partner: parse_follow_up or a new question
+    pronoun = any(word in _PARTNER_PRONOUNS for word in words)
+    bare_topic = bool(_FOLLOW_UP_START.match(" ".join(words))) and (
+        len(words) <= MAX_BARE_TOPIC_WORDS
+    )
+    if not (pronoun or bare_topic):
+        return None
+    decision = matcher.decide(f"{text} {previous.partner}")
+    best = decision.best
+    if decision.kind == "answer" and best is not None and best.entry.partner == GENERAL_PARTNER:
+        # A comparison's topic ("wat mogen zij online?"): that partner's own section on it.
+        own = matcher.entry_for(previous.partner, best.entry.topic)
+        if own is not None:
+            others = tuple(match for match in decision.matches if match.entry.id != own.id)
+            return Decision("answer", (Match(own, best.score), *others), confidence=best.score)
+    chosen = decision.options if decision.kind == "clarify" else decision.matches[:1]
+    if decision.kind == "fallback" or not chosen:
+        return None
+    if any(match.entry.partner != previous.partner for match in chosen):
+        return None
+    return decision
+
+
+def bare_number(text: str) -> bool:
+    """A message that is only an option number ("2", "de 3e", "2️⃣")."""
+    return bool(_NUMBER.match(fold(_KEYCAP.sub("", text)).strip(" .!?")))
 
 
 def role_request_partner(text: str, matcher: Matcher) -> str | None:

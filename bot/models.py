@@ -19,6 +19,7 @@ ReplyKind = Literal[
     "status",  # admin/operational information
     "refusal",  # e.g. admin command from a non-admin
     "notice",  # short operational notice (flood limit, reload result)
+    "smalltalk",  # a friendly reply to a greeting, thanks, goodbye or "wat kun je?"
 ]
 
 
@@ -135,3 +136,13 @@ class Reply:
     comparison_in_lead: bool = False
     # Plain text of what a chat shows before "Meer": title, lead, footer (``partnerbot ask``).
     short_text: str = ""
+
+    @property
+    def leads(self) -> bool:
+        """Whether the reply is split: a lead (or the named partners' rows) shown first."""
+        return bool(self.lead) or self.comparison_in_lead
+
+    @property
+    def has_more(self) -> bool:
+        """Whether something sits behind "Meer": the detail, or the comparison rows."""
+        return self.leads and (bool(self.detail) or not self.comparison_in_lead)

@@ -433,6 +433,16 @@ def render_fallback(
     )
 
 
+def render_no_open_choice(text: str) -> Reply:
+    """A bare number while no "Bedoel je" list is open: say so, without the full fallback."""
+    quoted = escape_markdown(quote_user_text(text))
+    body = (
+        f"Er staat geen keuzelijst open waar “{quoted}” bij hoort. Stel je vraag in woorden, "
+        "bijvoorbeeld: “mag een boa online rondkijken?”"
+    )
+    return _build("fallback", "", body)
+
+
 def render_partners(knowledge: KnowledgeBase) -> Reply:
     lines = [
         f"- **{partner.name}**: {partner.role}"

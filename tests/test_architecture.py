@@ -15,6 +15,7 @@ CORE_ORDER = [
     "knowledge",
     "matching",
     "replies",
+    "smalltalk",
     "conversation",
     "commands",
     "ratelimit",

@@ -188,9 +188,10 @@ def test_a_comparison_sets_partners_side_by_side(assistant: Assistant) -> None:
     rows = [line for line in reply.text.splitlines() if " | " in line]
     assert len(rows) == len(names)
     assert len({line.index(" | ") for line in rows}) == 1
-    # Teams: a FactSet with the same rows
+    # Teams: a FactSet with the same rows, behind "Meer" (the lead comes first)
     card = build_card(reply)
-    facts = [block for block in card["body"] if block.get("type") == "FactSet"]
+    blocks = [b for block in card["body"] for b in [block, *block.get("items", [])]]
+    facts = [block for block in blocks if block.get("type") == "FactSet"]
     assert [fact["title"] for fact in facts[0]["facts"]] == names
 
 
@@ -200,3 +201,82 @@ def test_memory_holds_entry_ids_not_message_text(assistant: Assistant) -> None:
     (context,) = assistant.memory._contexts.values()
     assert context.entry_ids == ("politie-opleidingen",)
     assert "osint" not in repr(context).lower()
+
+
+# --- same partner, new topic; new questions; stray numbers ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "partner", "follow_up", "topic"),
+    [
+        (
+            "mag een boa online rondkijken?",
+            "handhaving",
+            "welke opleidingen kunnen ze volgen?",
+            "opleidingen",
+        ),
+        (
+            "wat doet oov bij de aanpak van jeugdcriminaliteit?",
+            "gemeente",
+            "en de bronnen?",
+            "bronnen",
+        ),
+        (
+            "wat doen jongerenwerkers eigenlijk?",
+            "jongerenwerk",
+            "en wat mogen zij online?",
+            "online",
+        ),
+        (
+            "wat doet een digitaal wijkagent?",
+            "politie",
+            "welke info is voor hen relevant?",
+            "informatie",
+        ),
+    ],
+)
+def test_a_pronoun_or_bare_topic_keeps_the_partner(
+    assistant: Assistant, first: str, partner: str, follow_up: str, topic: str
+) -> None:
+    say = chat(assistant)
+    assert answered(say(first))[0] == partner
+    assert answered(say(follow_up)) == (partner, topic)
+
+
+def test_a_bare_topic_after_a_comparison_is_a_new_question(assistant: Assistant) -> None:
+    say = chat(assistant)
+    assert answered(say("welke partners mogen een anoniem account gebruiken?"))[0] == "algemeen"
+    # No partner to keep: "wijkagent" alone is a question about the wijkagent, not a
+    # follow-up on the comparison's topic.
+    reply = say("wijkagent")
+    assert reply.kind != "answer" or answered(reply) != ("politie", "online")
+
+
+def test_a_complete_question_naming_a_partner_is_never_a_follow_up(assistant: Assistant) -> None:
+    say = chat(assistant)
+    assert answered(say("mag de gemeente een anoniem account gebruiken?")) == ("gemeente", "online")
+    assert answered(say("wat houdt het taakaccent jeugd bij handhaving in?")) == (
+        "handhaving",
+        "taakaccent-jeugd",
+    )
+
+
+def test_an_unanswered_aside_keeps_the_topic_for_a_follow_up(assistant: Assistant) -> None:
+    say = chat(assistant)
+    assert answered(say("wat zijn de kansen voor de gemeente?")) == ("gemeente", "kansen")
+    assert say("wordt het morgen droog in utrecht?").kind == "fallback"
+    assert answered(say("en voor de politie?")) == ("politie", "kansen")
+
+
+def test_a_stray_number_says_no_list_is_open(assistant: Assistant) -> None:
+    reply = chat(assistant)("2")
+    assert reply.kind == "fallback"
+    assert "geen keuzelijst open" in reply.text
+    assert "Je vroeg" not in reply.text and "@" not in reply.text  # no full fallback
+
+
+def test_small_talk_keeps_the_conversation(assistant: Assistant) -> None:
+    say = chat(assistant)
+    assert answered(say("wat zijn de kansen voor de gemeente?")) == ("gemeente", "kansen")
+    assert say("top, dank je wel").kind == "smalltalk"
+    assert answered(say("en de politie?")) == ("politie", "kansen")

@@ -144,3 +144,14 @@ def test_a_comparison_without_named_partners_leads_with_its_lead() -> None:
     assert len(reply.comparison) == 5 and not reply.comparison_in_lead
     assert "Jongerenwerk " not in reply.short_text  # the table is in the detail
     assert "Jongerenwerk " in reply.text
+
+
+def test_teams_folds_an_unnamed_comparison_behind_meer() -> None:
+    entry = KNOWLEDGE.entry("algemeen-online")
+    assert entry is not None
+    card = build_card(_render(entry, "welke partners mogen een anoniem account gebruiken?"))
+    assert not [block for block in card["body"] if block["type"] == "FactSet"]
+    (detail,) = [block for block in card["body"] if block["type"] == "Container"]
+    assert detail["isVisible"] is False
+    assert [b["type"] for b in detail["items"]] == ["FactSet"]
+    assert card["actions"][0]["type"] == "Action.ToggleVisibility"

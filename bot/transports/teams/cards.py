@@ -110,18 +110,19 @@ def build_card(reply: Reply) -> dict[str, Any]:
     if reply.title:
         body.append(_text_block(reply.title, weight="Bolder", size="Medium"))
     actions: list[dict[str, Any]] = []
-    if reply.detail:
+    if reply.leads:
         # The point first; the detail behind "Meer" (a client-side toggle, no round trip).
         body.extend(markdown_blocks(reply.lead))
         if reply.comparison_in_lead:
             body.extend(_comparison(reply.comparison))
-        more = markdown_blocks(reply.detail)
-        if not reply.comparison_in_lead:
-            more.extend(_comparison(reply.comparison))
-        body.append({"type": "Container", "id": DETAIL_ID, "isVisible": False, "items": more})
-        actions.append(
-            {"type": "Action.ToggleVisibility", "title": "Meer", "targetElements": [DETAIL_ID]}
-        )
+        if reply.has_more:
+            more = markdown_blocks(reply.detail)
+            if not reply.comparison_in_lead:
+                more.extend(_comparison(reply.comparison))
+            body.append({"type": "Container", "id": DETAIL_ID, "isVisible": False, "items": more})
+            actions.append(
+                {"type": "Action.ToggleVisibility", "title": "Meer", "targetElements": [DETAIL_ID]}
+            )
     elif reply.comparison:
         body.extend(markdown_blocks(without_comparison_rows(reply.body_markdown)))
         body.extend(_comparison(reply.comparison))
