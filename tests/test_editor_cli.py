@@ -105,6 +105,7 @@ def test_an_unchanged_entry_writes_back_the_same_bytes() -> None:
             first["answer"],
             first["source"],
             tuple(first.get("contacts", ())),
+            first.get("lead", ""),
         )
         assert apply_entry(text, form, first["id"]) == text, path.name
 
