@@ -50,10 +50,11 @@ class SecretRef:
 
 @dataclass(frozen=True)
 class MatchingConfig:
-    # Defaults chosen by measurement on shared/eval/dev.yaml (see bench/eval.py, README).
-    answer_threshold: float = 23.0
-    clarify_threshold: float = 21.0
-    clarify_margin: float = 1.0
+    # Confidence is the decision model's probability (0-100) that the best entry answers;
+    # defaults chosen on the tuned eval sets by bench/train_decision.py (see README).
+    answer_threshold: float = 46.0
+    clarify_threshold: float = 46.0
+    clarify_margin: float = 0.0
 
 
 @dataclass(frozen=True)

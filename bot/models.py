@@ -96,6 +96,9 @@ class Decision:
     options: tuple[Match, ...] = ()  # for clarify: the choices offered
     confidence: float = 0.0  # 0-100: the best score, lowered for unknown or out-of-scope words
     english: bool = False  # asked in English: the answer stays Dutch, and the reply says so
+    # A fallback about something the nearest sections never mention: the question's word it
+    # lacks (as the matcher knows it); ``options`` then holds the nearest sections.
+    uncovered: tuple[str, ...] = ()
 
     @property
     def best(self) -> Match | None:

@@ -302,3 +302,24 @@ def test_english_function_words_are_dropped_not_lemmatised_as_dutch(matcher: Mat
     tokens = matcher.analyse("Does the municipality look at aliases?").tokens
     assert "doezen" not in tokens and "luiken" not in tokens
     assert {"gemeente", "kijken"} <= set(tokens)
+
+
+# --- the decision model -------------------------------------------------------------------
+
+
+def test_the_shipped_model_weighs_only_signals_the_matcher_computes(matcher: Matcher) -> None:
+    from bot.matching import decision, model
+
+    seen = matcher.consider("mag een boa op instagram rondkijken met een nepaccount")
+    assert seen.support is not None
+    signals = decision.features(seen.analysis, seen.top, seen.support)
+    assert model.FEATURES and set(model.FEATURES) <= set(signals)
+    assert len(model.WEIGHTS) == len(model.FEATURES)
+
+
+def test_confidence_is_the_models_probability_and_falls_with_a_cost_cue(matcher: Matcher) -> None:
+    plain = matcher.decide("welke osint opleiding kan een boa volgen")
+    priced = matcher.decide("wat kost de osint opleiding voor een boa")
+    assert plain.kind == "answer"
+    assert priced.confidence < plain.confidence
+    assert priced.kind == "fallback"

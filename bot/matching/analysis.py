@@ -46,6 +46,8 @@ class Analysis:
     unanswerable_cue: float  # factor for cues of unanswerable questions (1.0: none)
     names: int
     english: bool = False  # asked in English (and analysed after translation)
+    strong_cue: bool = False  # costs, dates, phone numbers, the weather: never answered
+    weak_cue: bool = False  # counts, "wie is de", "wanneer is": sometimes answered
 
 
 def query_words(index: MatchIndex, text: str) -> list[tuple[Word, tuple[str, ...]]]:
@@ -81,11 +83,9 @@ def analyse(index: MatchIndex, text: str) -> Analysis:
     words = _words(index, capped if dutch is None else dutch)
     tokens = [token for _, resolved in words for token in resolved]
     surface = " ".join(tokenize(capped))
-    cue = 1.0
-    if _STRONG_CUES.search(surface):
-        cue *= STRONG_CUE_FACTOR
-    if _WEAK_CUES.search(surface):
-        cue *= WEAK_CUE_FACTOR
+    strong = _STRONG_CUES.search(surface) is not None
+    weak = _WEAK_CUES.search(surface) is not None
+    cue = (STRONG_CUE_FACTOR if strong else 1.0) * (WEAK_CUE_FACTOR if weak else 1.0)
     capitalised = {fold(name) for name in _NAME_RE.findall(capped)}
     names = sum(
         1
@@ -100,6 +100,8 @@ def analyse(index: MatchIndex, text: str) -> Analysis:
         unanswerable_cue=cue,
         names=names,
         english=dutch is not None,
+        strong_cue=strong,
+        weak_cue=weak,
     )
 
 

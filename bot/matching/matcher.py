@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.config import MatchingConfig
 from bot.knowledge import KnowledgeBase
@@ -10,9 +11,16 @@ from bot.matching import analysis as analysis_module
 from bot.matching import decision, scoring
 from bot.matching.analysis import Analysis
 from bot.matching.index import MatchIndex, build_index
-from bot.matching.scoring import MIN_RANKED
+from bot.matching.scoring import MIN_RANKED, Support
 from bot.models import Decision, Entry, Match
 from bot.text import Word
+
+
+@dataclass(frozen=True)
+class Considered:
+    analysis: Analysis
+    top: tuple[Match, ...]
+    support: Support | None  # None: no entry shares a word with the question
 
 
 class Matcher:
@@ -80,14 +88,19 @@ class Matcher:
         scored = scoring.scores(self._index, analysis)
         return analysis, scoring.matches(self._index, scoring.ordered(scored), scored)
 
-    def decide(self, text: str) -> Decision:
+    def consider(self, text: str) -> Considered:
+        """What the decision looks at: the analysis, the top entries, the best one's support."""
         index = self._index
         analysis = self.analyse(text)
         scored = scoring.scores(index, analysis)
         best_indexes = scoring.best(scored, MIN_RANKED)
         top = scoring.matches(index, best_indexes, scored)
         support = scoring.support(index, best_indexes[0], analysis) if best_indexes else None
-        return decision.decide(self._config, top, analysis, support)
+        return Considered(analysis, tuple(top), support)
+
+    def decide(self, text: str) -> Decision:
+        seen = self.consider(text)
+        return decision.decide(self._config, seen.top, seen.analysis, seen.support)
 
     # --- lookups ---------------------------------------------------------------------------
 

@@ -34,6 +34,11 @@ class Support:
 
     coverage: float  # share of the question's topic weight (partner words left out)
     evidence: float  # matched words; common words ("allemaal", "info") count a third
+    # Content words of the question the entry never mentions (common Dutch words and numbers
+    # left out), heaviest first: the action, object or place it may not cover at all.
+    missing: tuple[str, ...] = ()
+    missing_weight: float = 0.0  # the heaviest missing word's weight, 1.0 = an unknown word
+    unknown_share: float = 0.0  # share of the topic weight on words the knowledge lacks
 
 
 def scores(index: MatchIndex, analysis: Analysis) -> dict[int, float]:
@@ -141,13 +146,18 @@ def _padding(index: MatchIndex, taken: Iterable[int], count: int) -> Iterator[Ma
 def support(index: MatchIndex, entry_index: int, analysis: Analysis) -> Support:
     """How much of the question one entry explains (computed for the best entry only)."""
     bag = index.bags[entry_index]
-    topic_weight = covered = evidence = 0.0
-    for token in set(analysis.tokens):
+    topic_weight = covered = evidence = unknown = 0.0
+    missing: list[tuple[float, str]] = []
+    for token in sorted(set(analysis.tokens)):
         is_partner_word = token in index.partner_words
         weight = index.weight(token)
         if not is_partner_word:
             # Words naming a partner say who, not what: coverage leaves them out.
             topic_weight += weight
+            if token not in index.idf:
+                unknown += weight
+            if token not in bag and not token.isdigit() and token not in index.common_words:
+                missing.append((weight, token))
         if token in bag:
             if not is_partner_word:
                 covered += weight
@@ -162,4 +172,11 @@ def support(index: MatchIndex, entry_index: int, analysis: Analysis) -> Support:
     # A question of partner words only ("wat doet een jongerenwerker?") asks about the
     # partner itself: nothing is left unexplained.
     coverage = covered / topic_weight if topic_weight else 1.0
-    return Support(coverage=coverage, evidence=evidence)
+    missing.sort(key=lambda item: (-item[0], item[1]))
+    return Support(
+        coverage=coverage,
+        evidence=evidence,
+        missing=tuple(token for _, token in missing),
+        missing_weight=missing[0][0] / index.unknown_idf if missing else 0.0,
+        unknown_share=unknown / topic_weight if topic_weight else 0.0,
+    )
