@@ -21,9 +21,8 @@ from collections.abc import Sequence
 from bot.config import MatchingConfig
 from bot.matching import model
 from bot.matching.analysis import Analysis
-from bot.matching.index import GENERAL_PARTNER
 from bot.matching.scoring import Support
-from bot.models import Decision, Match
+from bot.models import GENERAL_PARTNER, Decision, Match
 
 NAME_FACTOR = 0.4
 MIN_EVIDENCE = 1.0
