@@ -11,7 +11,8 @@ RUN python -m venv /opt/venv
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-RUN /opt/venv/bin/pip install --no-compile .
+# The 'teams' extra: the Teams app (Microsoft 365 Agents SDK) works in the image too.
+RUN /opt/venv/bin/pip install --no-compile '.[teams]'
 
 # ---- final: the venv, the knowledge, a non-root user ------------------------------------
 FROM python:3.11-slim

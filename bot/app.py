@@ -55,7 +55,7 @@ SHUTDOWN_SECONDS = 10.0
 TRANSPORT_CANCEL_SECONDS = TRANSPORT_GRACE_SECONDS + 1.0
 WEB_SHUTDOWN_SECONDS = 1.5
 NOTHING_CONFIGURED = (
-    "Nothing to run: the config has neither a 'matrix:' nor a 'teams:' section.\n"
+    "Nothing to run: the config has no 'matrix:', 'teams:' or 'teams_app:' section.\n"
     "Add one (see config.example.yaml), or try the bot in the terminal with: partnerbot chat"
 )
 
@@ -71,7 +71,7 @@ def knowledge_folder(config: Config, override: str | None) -> Path | None:
 
 def run_app(config: Config, config_path: str, knowledge_override: str | None, err: TextIO) -> int:
     """Run until stopped by a signal; the exit code for the CLI."""
-    if config.matrix is None and config.teams is None:
+    if config.matrix is None and config.teams is None and config.teams_app is None:
         print(NOTHING_CONFIGURED, file=err)
         return 1
     configure_logging(config.logging)
@@ -179,7 +179,21 @@ def _teams_webhooks(wiring: Wiring) -> Transport | None:
 
 # Every transport the bot knows: a factory returns None when the config does not ask for it.
 # A new chat system is one module implementing ``Transport`` and one line here.
-TRANSPORTS: tuple[Callable[[Wiring], Transport | None], ...] = (_matrix, _teams_webhooks)
+def _teams_app(wiring: Wiring) -> Transport | None:
+    if wiring.config.teams_app is None:
+        return None
+    # Only a configured Teams app loads the Agents SDK (the optional 'teams' extra).
+    from bot.transports.teams.agent import TeamsApp
+
+    w = wiring
+    return TeamsApp(w.config, w.assistant, w.store, w.metrics, w.environ)
+
+
+TRANSPORTS: tuple[Callable[[Wiring], Transport | None], ...] = (
+    _matrix,
+    _teams_webhooks,
+    _teams_app,
+)
 
 
 def build_transports(wiring: Wiring) -> list[Transport]:

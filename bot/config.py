@@ -126,6 +126,23 @@ class TeamsConfig:
 
 
 @dataclass(frozen=True)
+class TeamsAppConfig:
+    """The Teams app: a bot registered in Entra and Azure Bot Service (``/api/messages``)."""
+
+    app_id: str = ""  # the Entra app (client) id, also the bot id in the manifest
+    tenant_id: str = ""  # the tenant the app is registered in
+    client_secret: SecretRef = field(default_factory=SecretRef)
+    certificate_file: str = ""  # a PFX certificate instead of the secret
+    allowed_tenants: tuple[str, ...] = ()  # empty: the app's own tenant only
+    # Local testing with the Agents Playground only: no JWT is checked. Refused unless the
+    # web server listens on loopback.
+    unauthenticated: bool = False
+    max_body_bytes: int = 256 * 1024
+    # Shown in the app package (manifest.json): where the bot's web server is reached.
+    public_host: str = ""
+
+
+@dataclass(frozen=True)
 class WebConfig:
     host: str = "127.0.0.1"
     port: int = 8080
@@ -166,6 +183,7 @@ class Config:
     matrix: MatrixConfig | None = None
     teams: TeamsConfig | None = None
     editor: EditorConfig | None = None
+    teams_app: TeamsAppConfig | None = None
 
 
 def _type_name(tp: Any) -> str:
@@ -369,6 +387,40 @@ def _validate(config: Config, environ: Mapping[str, str], problems: list[str]) -
             problems.append("teams.max_body_bytes: must be at least 1024")
         if not 0 < teams.reply_timeout_seconds < 5:
             problems.append("teams.reply_timeout_seconds: must be between 0 and 5 (Teams' limit)")
+    if config.teams_app is not None:
+        _validate_teams_app(config.teams_app, config.web, environ, problems)
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+_GUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
+
+
+def _validate_teams_app(
+    app: TeamsAppConfig, web: WebConfig, environ: Mapping[str, str], problems: list[str]
+) -> None:
+    if app.unauthenticated:
+        if web.host not in _LOOPBACK:
+            problems.append(
+                "teams_app.unauthenticated: only for local testing; refused because web.host "
+                f"{web.host!r} is not loopback (127.0.0.1)"
+            )
+    else:
+        if not _GUID.match(app.app_id):
+            problems.append("teams_app.app_id: required, the Entra app (client) id, a GUID")
+        if not _GUID.match(app.tenant_id):
+            problems.append("teams_app.tenant_id: required, the Entra tenant id, a GUID")
+        has_secret = bool(app.client_secret.env or app.client_secret.file)
+        if has_secret == bool(app.certificate_file):
+            problems.append("teams_app: set client_secret ('env' or 'file') or certificate_file")
+        if has_secret:
+            _check_secret(app.client_secret, "teams_app.client_secret", environ, problems, True)
+        if app.certificate_file and not Path(app.certificate_file).is_file():
+            problems.append(f"teams_app.certificate_file: {app.certificate_file} does not exist")
+    for index, tenant in enumerate(app.allowed_tenants):
+        if not _GUID.match(tenant):
+            problems.append(f"teams_app.allowed_tenants[{index}]: {tenant!r} is not a tenant id")
+    if app.max_body_bytes < 1024:
+        problems.append("teams_app.max_body_bytes: must be at least 1024")
 
 
 def _validate_matching(matching: MatchingConfig, problems: list[str]) -> None:

@@ -139,6 +139,25 @@ class Store:
             (_SYNC_TOKEN, token),
         )
 
+    def get_value(self, key: str) -> str | None:
+        """A small named value a transport keeps across restarts (e.g. Teams' admin chat)."""
+        row = self._db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_value(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO kv (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def set_value_once(self, key: str, value: str) -> bool:
+        """Set ``key`` unless it is set already; True when this call set it."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO kv (key, value) VALUES (?, ?)", (key, value)
+        )
+        return cursor.rowcount > 0
+
     def is_answered(self, event_id: str) -> bool:
         row = self._db.execute("SELECT 1 FROM answered WHERE event_id = ?", (event_id,)).fetchone()
         return row is not None

@@ -45,6 +45,20 @@ fi
 export PARTNERBOT_SYNAPSE_PYTHON="$PWD/$SYNAPSE_VENV/bin/python"
 export PARTNERBOT_REQUIRE_SYNAPSE=1
 
+# Microsoft's Agents Playground (a local Teams emulator, Node) for the Teams app tests,
+# into a local folder: nothing global, and it is found again on the next run.
+PLAYGROUND_VERSION=${PLAYGROUND_VERSION:-0.2.28}
+TOOLS=.tools
+if [ ! -x "$TOOLS/playground/node_modules/.bin/agentsplayground" ]; then
+  if ! command -v npm >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS/playground" \
+    "@microsoft/m365agentsplayground@$PLAYGROUND_VERSION"
+fi
+export PARTNERBOT_PLAYGROUND="$PWD/$TOOLS/playground/node_modules/.bin/agentsplayground"
+export PARTNERBOT_REQUIRE_PLAYGROUND=1
+
 echo "== ruff"
 "$VENV/bin/ruff" check bot tests bench
 "$VENV/bin/ruff" format --check bot tests bench

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from playground import playground_binary
 from synapse_server import (
     SYNAPSE_PYTHON_ENV,
     BotRunner,
@@ -21,15 +22,19 @@ from synapse_server import (
 )
 
 REQUIRE_ENV = "PARTNERBOT_REQUIRE_SYNAPSE"
+REQUIRE_PLAYGROUND_ENV = "PARTNERBOT_REQUIRE_PLAYGROUND"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.environ.get(SYNAPSE_PYTHON_ENV) or os.environ.get(REQUIRE_ENV) == "1":
-        return
-    skip = pytest.mark.skip(reason=f"needs Synapse: set {SYNAPSE_PYTHON_ENV}")
+    skip_synapse = not (os.environ.get(SYNAPSE_PYTHON_ENV) or os.environ.get(REQUIRE_ENV) == "1")
+    skip_playground = playground_binary() is None and os.environ.get(REQUIRE_PLAYGROUND_ENV) != "1"
     for item in items:
-        if "synapse" in item.keywords:
-            item.add_marker(skip)
+        if skip_synapse and "synapse" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=f"needs Synapse: set {SYNAPSE_PYTHON_ENV}"))
+        if skip_playground and "playground" in item.keywords:
+            item.add_marker(
+                pytest.mark.skip(reason="needs the Agents Playground (scripts/test.sh)")
+            )
 
 
 def _synapse_python() -> str:

@@ -95,6 +95,22 @@ def test_only_the_matrix_transport_imports_nio() -> None:
     assert importers == {"bot.transports.matrix"}
 
 
+def test_only_the_teams_app_modules_import_the_agents_sdk() -> None:
+    """The SDK is an optional extra: the webhook, Matrix and the CLI must work without it."""
+    importers = {
+        module_name(path)
+        for path in SOURCES
+        if any(within(name, "microsoft_agents") for name in imports_of(path))
+    }
+    assert importers == {"bot.transports.teams.agent", "bot.transports.teams.app_events"}
+
+
+def test_the_teams_package_loads_the_sdk_only_for_the_app() -> None:
+    for module in ("__init__", "webhook", "cards", "activity"):
+        imported = imports_of(BOT / "transports" / "teams" / f"{module}.py")
+        assert not [n for n in imported if within(n, "bot.transports.teams.agent")], module
+
+
 @pytest.mark.parametrize("core", CORE)
 def test_the_core_knows_no_protocol(core: str) -> None:
     imported = core_imports(core)

@@ -104,8 +104,39 @@ def _mail_actions(reply: Reply) -> list[dict[str, Any]]:
 DETAIL_ID = "meer"  # the folded detail's element id, the target of the "Meer" toggle
 
 
-def build_card(reply: Reply) -> dict[str, Any]:
-    """The Adaptive Card for a Reply. All text comes from the Reply's structured fields."""
+# What an option button submits; the Teams app reads it back (app_events.CHOICE_KEY).
+CHOICE_KEY = "partnerwijzer_choice"
+_BUTTON_TITLE = 60  # Teams cuts button titles; the full option text is in the body above
+
+
+def _contact_facts(reply: Reply) -> list[dict[str, Any]]:
+    # Teams does not open mailto: from card buttons: the address itself must be readable.
+    facts = [
+        {"title": contact.name, "value": contact.email}
+        for contact in reply.contacts
+        if contact.email
+    ]
+    return [{"type": "FactSet", "facts": facts, "spacing": "Medium"}] if facts else []
+
+
+def option_actions(reply: Reply) -> list[dict[str, Any]]:
+    """One ``Action.Submit`` per "Bedoel je" option (Teams app only: outgoing webhooks
+    support no action but OpenUrl). A click sends the option's number, as typing it would."""
+    actions = []
+    for number, option in enumerate(reply.options, start=1):
+        title = f"{number}. {option}"
+        if len(title) > _BUTTON_TITLE:
+            title = title[: _BUTTON_TITLE - 1].rstrip() + "…"
+        actions.append({"type": "Action.Submit", "title": title, "data": {CHOICE_KEY: number}})
+    return actions
+
+
+def build_card(reply: Reply, *, buttons: bool = False) -> dict[str, Any]:
+    """The Adaptive Card for a Reply. All text comes from the Reply's structured fields.
+
+    ``buttons``: the options of a "Bedoel je" become Action.Submit buttons (the Teams app);
+    the outgoing webhook cannot receive their clicks.
+    """
     body: list[dict[str, Any]] = []
     if reply.title:
         body.append(_text_block(reply.title, weight="Bolder", size="Medium"))
@@ -131,6 +162,7 @@ def build_card(reply: Reply) -> dict[str, Any]:
     if reply.options and not _numbers_options(reply.body_markdown):
         body.extend(_option_blocks(reply.options))
     body.extend(_facts(reply))
+    body.extend(_contact_facts(reply))
     if reply.legal_note:
         body.append(_text_block(reply.legal_note, isSubtle=True, size="Small", separator=True))
     card: dict[str, Any] = {
@@ -143,6 +175,8 @@ def build_card(reply: Reply) -> dict[str, Any]:
         "msteams": {"width": "Full"},
         "body": body,
     }
+    if buttons:
+        actions[:0] = option_actions(reply)
     actions.extend(_mail_actions(reply))
     if actions:
         card["actions"] = actions
