@@ -184,7 +184,7 @@ class Assistant:
         decision = reply.decision
         if reply.kind == "answer" and decision is not None and decision.best is not None:
             self.memory.remember(question, "answer", [decision.best.entry.id])
-        elif reply.kind == "clarify" and reply.option_ids:
+        elif reply.option_ids:  # "Bedoel je" or the nearest sections after a fallback
             self.memory.remember(question, "clarify", reply.option_ids)
         else:
             context = self.memory.recall(question)

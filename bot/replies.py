@@ -415,6 +415,8 @@ def render_no_section(
 def render_fallback(
     question: str, knowledge: KnowledgeBase, decision: Decision | None = None
 ) -> Reply:
+    if decision is not None and decision.uncovered and decision.options:
+        return _render_uncovered(question, knowledge, decision)
     quoted = quote_user_text(question)
     body = (
         f"Daar vind ik geen antwoord op in de infographic “{INFOGRAPHIC}”. "
@@ -429,6 +431,29 @@ def render_fallback(
         contacts=knowledge.contacts,
         decision=decision,
         quoted=quoted or None,  # escaped in _build; the body itself is fixed text
+        knowledge_body=True,
+    )
+
+
+def _render_uncovered(question: str, knowledge: KnowledgeBase, decision: Decision) -> Reply:
+    """The question is in the infographic's words but about something it never mentions
+    (the matcher's ``Decision.uncovered``): say so plainly and offer the nearest sections."""
+    word = escape_markdown(decision.uncovered[0])
+    labels = tuple(_option_label(match.entry, knowledge) for match in decision.options)
+    body = (
+        f"De infographic zegt niets over “{word}”. Het dichtst in de buurt komen:\n\n"
+        + "\n".join(f"{number}. {label}" for number, label in enumerate(labels, start=1))
+        + "\n\nAntwoord met het nummer als een daarvan je vraag beantwoordt."
+    )
+    return _build(
+        "fallback",
+        "Daar zegt de infographic niets over",
+        _noted(decision, body),
+        options=labels,
+        option_ids=tuple(match.entry.id for match in decision.options),
+        contacts=knowledge.contacts,
+        decision=decision,
+        quoted=quote_user_text(question) or None,
         knowledge_body=True,
     )
 

@@ -254,3 +254,21 @@ def test_the_transport_name_alone_never_addresses_the_bot(assistant: Assistant) 
     # "console" used to be the silent default that meant "always addressed".
     assert assistant.handle(Question(GOOD, transport="console")) is None
     assert ask(assistant, GOOD, transport="anything", always_addressed=True).kind == "answer"
+
+
+def test_a_question_the_infographic_does_not_cover_offers_the_nearest_sections(
+    assistant: Assistant,
+) -> None:
+    facts: dict[str, object] = {
+        "transport": "console",
+        "conversation_id": "c-uncovered",
+        "sender_id": "u",
+        "always_addressed": True,
+    }
+    reply = ask(assistant, "mag een boa iemand fouilleren?", **facts)
+    assert reply.kind == "fallback"
+    assert "zegt niets over “fouilleren”" in reply.text
+    assert reply.option_ids and all(i.startswith("handhaving-") for i in reply.option_ids)
+    chosen = ask(assistant, "1", **facts)
+    assert chosen.kind == "answer" and chosen.decision is not None
+    assert chosen.decision.matches[0].entry.id == reply.option_ids[0]

@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from bot.config import MatchingConfig
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import Matcher
-from bot.models import Reply
+from bot.models import Decision, Match, Reply
 from bot.replies import (
     ENGLISH_NOTE,
     LEGAL_NOTE,
@@ -293,3 +293,16 @@ def test_an_english_question_gets_one_english_line_and_the_dutch_answer(
     assert "jongerenwerk" in reply.text.lower()  # the answer itself stays Dutch
     dutch = "Welke nieuwsbronnen volgen jongerenwerkers?"
     assert ENGLISH_NOTE not in render_decision(matcher.decide(dutch), dutch, knowledge).text
+
+
+def test_an_uncovered_word_is_escaped_and_the_nearest_sections_are_numbered(
+    knowledge: KnowledgeBase,
+) -> None:
+    entries = knowledge.entries[:2]
+    options = tuple(Match(entry, 40.0) for entry in entries)
+    decision = Decision("fallback", options, options=options, uncovered=("<b>x</b>",))
+    reply = render_decision(decision, "vraag", knowledge)
+    assert reply.kind == "fallback"
+    assert reply.option_ids == tuple(entry.id for entry in entries)
+    assert "<b>" not in reply.html
+    assert "1. " in reply.text and "2. " in reply.text
