@@ -387,3 +387,51 @@ async def test_unanswered_question_becomes_an_alternate_in_one_click(
     assert "toegevoegd als andere formulering" in result
     assert 'data-testid="beslissing">antwoord<' in result
     assert question in (folder / "entries" / "politie.yaml").read_text(encoding="utf-8")
+    after = await (await client.get("/beheer/onbeantwoord")).text()
+    assert 'nu: <span class="badge answer">antwoord</span>' in after
+
+
+async def test_behind_a_proxy_one_address_failing_does_not_lock_out_another(
+    client: Client,
+) -> None:
+    for _ in range(3):
+        token = await csrf_of(client, "/beheer/inloggen")
+        failed = await client.post(
+            "/beheer/inloggen",
+            data={"csrf": token, "naam": "indringer", "wachtwoord": "fout"},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+        )
+        assert failed.status == 401
+    token = await csrf_of(client, "/beheer/inloggen")
+    blocked = await client.post(
+        "/beheer/inloggen",
+        data={"csrf": token, "naam": "anna", "wachtwoord": PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
+    assert blocked.status == 429
+    other = await client.post(
+        "/beheer/inloggen",
+        data={"csrf": token, "naam": "anna", "wachtwoord": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.2"},
+        allow_redirects=False,
+    )
+    assert other.status == 303
+
+
+async def test_a_read_only_knowledge_folder_is_a_dutch_error_not_a_crash(
+    client: Client, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import bot.editor.saving
+
+    def read_only(_path: Path, _text: str) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(bot.editor.saving, "_write_atomically", read_only)
+    await log_in(client)
+    form = await entry_form(client, "politie-online")
+    form["question"] = "Wat mag de politie online doen?"
+    response = await client.post("/beheer/entries/politie-online", data=form)
+    assert response.status == 422
+    assert "alleen-lezen gekoppeld" in unescape(await response.text())

@@ -13,6 +13,7 @@ from bot.editor.web import (
     LIMITER,
     PREFIX,
     SESSIONS,
+    client_address,
     context,
     page,
     redirect,
@@ -67,7 +68,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     name = str(form.get("naam", "")).strip()[:100]
     password = str(form.get("wachtwoord", ""))[:1000]
     limiter = request.app[LIMITER]
-    address = request.remote or "?"
+    address = client_address(request)
     if limiter.blocked(address, name):
         log.warning("editor console: login refused, too many failed attempts")
         error = "Te veel mislukte pogingen. Wacht een kwartier en probeer het dan opnieuw."

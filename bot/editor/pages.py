@@ -182,9 +182,11 @@ async def unanswered(request: web.Request) -> web.StreamResponse:
     recent = await asyncio.to_thread(store.unanswered, UNANSWERED_SHOWN)
     logged = [item for item in recent if item.asked_at >= cutoff]
     matcher = ctx.matcher()
-    nearest = await ctx.run(lambda: [matcher.decide(item.text).best for item in logged])
+    # Decided again with today's knowledge: a question added as a phrasing shows "antwoord".
+    decisions = await ctx.run(lambda: [matcher.decide(item.text) for item in logged])
     items = []
-    for number, (item, best) in enumerate(zip(logged, nearest, strict=True)):
+    for number, (item, now) in enumerate(zip(logged, decisions, strict=True)):
+        best = now.best
         items.append(
             {
                 "number": number,
@@ -193,6 +195,8 @@ async def unanswered(request: web.Request) -> web.StreamResponse:
                 "text": item.text,
                 "nearest": best.entry.id if best else "",
                 "score": round(best.score) if best else 0,
+                "now": DECISION_NL[now.kind],
+                "now_kind": now.kind,
             }
         )
     entries = sorted(knowledge.entries, key=lambda e: e.id)

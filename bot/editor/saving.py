@@ -191,7 +191,16 @@ def save_entry(
         problems = validate_with(root, path, text)
         if problems:
             return SaveOutcome(False, explain(problems, root, path, text, form), display)
-        _write_atomically(path, text)
+        try:
+            _write_atomically(path, text)
+        except OSError as error:
+            log.warning("editor save not written: %s", error.strerror or type(error).__name__)
+            unwritable = (
+                f"Niet opgeslagen: de bot kan {display} niet schrijven "
+                f"({error.strerror or 'schrijffout'}). Is de kennismap alleen-lezen gekoppeld? "
+                "Vraag de beheerder van de bot om hulp."
+            )
+            return SaveOutcome(False, [FieldError(None, display, unwritable)], display)
         committed, note = commit(root, path, editor, message) if git_commit else (False, "")
     return SaveOutcome(True, [], display, committed, note)
 

@@ -69,6 +69,16 @@ def is_https(request: web.Request) -> bool:
     return is_loopback(request) and forwarded.lower() == "https"
 
 
+def client_address(request: web.Request) -> str:
+    """The editor's address: behind a proxy on loopback, the one it added last to
+    X-Forwarded-For (else every editor would share the proxy's address, and one person's
+    failed logins would lock out all of them)."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and is_loopback(request):
+        return forwarded.split(",")[-1].strip() or "?"
+    return request.remote or "?"
+
+
 def context(request: web.Request) -> EditorContext:
     return request.config_dict[CONTEXT]
 
