@@ -219,3 +219,28 @@ async def test_a_save_in_the_running_bot_reloads_it_and_the_bot_answers(tmp_path
     after = assistant.handle(Question(text=question, transport="test", always_addressed=True))
     assert after is not None and after.decision is not None and after.decision.best is not None
     assert (after.decision.kind, after.decision.best.entry.id) == ("answer", "politie-opleidingen")
+
+
+def test_a_folded_card_container_is_shown_behind_meer() -> None:
+    from bot.editor.previews import card_blocks
+
+    card = {
+        "body": [
+            {"type": "TextBlock", "text": "**Titel**", "weight": "Bolder"},
+            {"type": "TextBlock", "text": "De kern."},
+            {
+                "type": "Container",
+                "isVisible": False,
+                "items": [{"type": "TextBlock", "text": "<b>detail</b>"}],
+            },
+        ],
+        "actions": [
+            {"type": "Action.ToggleVisibility", "title": "Meer"},
+            {"type": "Action.OpenUrl", "title": "Mail X", "url": "mailto:x@example.org"},
+            {"type": "Action.OpenUrl", "title": "Elders", "url": "javascript:alert(1)"},
+        ],
+    }
+    blocks, actions = card_blocks(card)
+    assert [block.kind for block in blocks] == ["text", "text", "more"]
+    assert str(blocks[2].items[0].html) == "&lt;b&gt;detail&lt;/b&gt;"
+    assert actions == (("Mail X", "mailto:x@example.org"),)

@@ -23,11 +23,12 @@ DECISION_NL = {"answer": "antwoord", "clarify": "keuzevraag", "fallback": "geen 
 
 @dataclass(frozen=True)
 class CardBlock:
-    kind: str  # "text" | "facts"
+    kind: str  # "text" | "facts" | "more" (a hidden container a "Meer" toggle opens)
     html: Markup = field(default_factory=Markup)
     facts: tuple[tuple[Markup, Markup], ...] = ()
     bold: bool = False
     subtle: bool = False
+    items: tuple[CardBlock, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,24 @@ def _inline(markdown: str) -> Markup:
 def card_blocks(
     card: Mapping[str, Any],
 ) -> tuple[tuple[CardBlock, ...], tuple[tuple[str, str], ...]]:
+    actions = tuple(
+        (str(action.get("title", "")), str(action.get("url", "")))
+        for action in card.get("actions", [])
+        if str(action.get("url", "")).startswith("mailto:")
+    )
+    return _blocks(card.get("body", [])), actions
+
+
+def _blocks(elements: Sequence[Mapping[str, Any]]) -> tuple[CardBlock, ...]:
     blocks: list[CardBlock] = []
-    for element in card.get("body", []):
+    for element in elements:
+        if element.get("type") == "Container":
+            inner = _blocks(element.get("items", []))
+            if element.get("isVisible", True):
+                blocks.extend(inner)
+            else:
+                blocks.append(CardBlock("more", items=inner))
+            continue
         if element.get("type") == "TextBlock":
             blocks.append(
                 CardBlock(
@@ -67,12 +84,7 @@ def card_blocks(
                 for fact in element.get("facts", [])
             )
             blocks.append(CardBlock("facts", facts=facts))
-    actions = tuple(
-        (str(action.get("title", "")), str(action.get("url", "")))
-        for action in card.get("actions", [])
-        if str(action.get("url", "")).startswith("mailto:")
-    )
-    return tuple(blocks), actions
+    return tuple(blocks)
 
 
 def render(reply: Reply, card: CardBuilder | None) -> Rendering:
