@@ -16,7 +16,7 @@ fi
 "$VENV/bin/python" -m pip install --quiet -e '.[test,browser]'
 
 # The editors' console is tested in Debian's Chromium (driven by Playwright, which must not
-# download a browser of its own) with axe-core from npm in a local, gitignored folder.
+# download a browser of its own) with axe-core from npm in .tools/ (local, gitignored).
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
@@ -27,10 +27,13 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 AXE_VERSION=${AXE_VERSION:-4.14.1}
-if [ ! -f .browser-tools/node_modules/axe-core/axe.min.js ]; then
-  mkdir -p .browser-tools
-  npm install --prefix .browser-tools --no-save --no-audit --no-fund --silent "axe-core@$AXE_VERSION"
+if [ ! -f .tools/axe/node_modules/axe-core/axe.min.js ]; then
+  if ! command -v npm >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  npm install --silent --no-audit --no-fund --prefix .tools/axe "axe-core@$AXE_VERSION"
 fi
+export PARTNERBOT_AXE="$PWD/.tools/axe/node_modules/axe-core/axe.min.js"
 export PARTNERBOT_CHROMIUM="$(command -v chromium)"
 export PARTNERBOT_REQUIRE_BROWSER=1
 

@@ -25,7 +25,11 @@ from bot.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("PARTNERBOT_CHROMIUM", "/usr/bin/chromium")
-AXE = REPO / ".browser-tools" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(
+    os.environ.get(
+        "PARTNERBOT_AXE", REPO / ".tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+    )
+)
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 NEW_QUESTION = "mag de buurtsportcoach jongeren volgen op tiktok"
 TARGET = "jongerenwerk-online"
