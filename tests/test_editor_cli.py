@@ -244,3 +244,34 @@ def test_a_folded_card_container_is_shown_behind_meer() -> None:
     assert [block.kind for block in blocks] == ["text", "text", "more"]
     assert str(blocks[2].items[0].html) == "&lt;b&gt;detail&lt;/b&gt;"
     assert actions == (("Mail X", "mailto:x@example.org"),)
+
+
+def test_sessions_end_after_idle_time_and_after_a_working_day() -> None:
+    from bot.editor.auth import MAX_SESSION_SECONDS, Editor, Sessions
+
+    now = [1000.0]
+    sessions = Sessions(idle_seconds=600, clock=lambda: now[0])
+    session = sessions.new(Editor("anna", ""))
+    now[0] += 599
+    assert sessions.get(session.token) is session
+    now[0] += 601
+    assert sessions.get(session.token) is None  # idle too long
+    busy = sessions.new(Editor("anna", ""))
+    for _ in range(int(MAX_SESSION_SECONDS // 500)):
+        now[0] += 500
+        assert sessions.get(busy.token) is busy
+    now[0] += 500
+    assert sessions.get(busy.token) is None  # active, but past a working day
+
+
+def test_login_limits_count_per_address_and_per_name_and_forget_after_the_window() -> None:
+    from bot.editor.auth import LoginLimiter
+
+    now = [0.0]
+    limiter = LoginLimiter(attempts=2, clock=lambda: now[0], window=900)
+    limiter.failed("10.0.0.1", "anna")
+    limiter.failed("10.0.0.2", "anna")
+    assert limiter.blocked("10.0.0.3", "anna")  # the name, from anywhere
+    assert not limiter.blocked("10.0.0.3", "bert")
+    now[0] += 901
+    assert not limiter.blocked("10.0.0.3", "anna")

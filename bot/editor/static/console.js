@@ -4,6 +4,8 @@
   "use strict";
   var form = document.getElementById("entry-form");
   var target = document.getElementById("voorbeeld");
+  // A short status for screen readers, not the whole preview after every pause in typing.
+  var status = document.getElementById("voorbeeld-status");
   if (!form || !target || !window.fetch) { return; }
   var timer = null;
   var latest = 0;
@@ -17,6 +19,7 @@
         if (html !== null && ticket === latest) {
           target.innerHTML = html;  // our own server's escaped rendering
           target.setAttribute("data-bijgewerkt", String(ticket));
+          if (status) { status.textContent = "Voorbeeld bijgewerkt"; }
         }
       })
       .catch(function () { /* the button still works */ });
