@@ -5,7 +5,9 @@ someone who saw neither the code nor the first file). A turn's ``expect`` is a
 [partner, topic] pair, a list of acceptable pairs, or a reply kind (clarify, fallback,
 smalltalk); an optional ``partners`` list means the reply's comparison shows exactly those
 partners' rows. Prints each script's result and the pass rate per turn and per script.
-Run: python bench/conversation_eval.py [FILE ...] [--knowledge DIR]
+With --eval-as-chat, every in-scope eval question is also asked in one long chat: a complete
+question must get the answer it gets alone.
+Run: python bench/conversation_eval.py [FILE ...] [--knowledge DIR] [--eval-as-chat]
 """
 
 from __future__ import annotations
@@ -67,15 +69,7 @@ def turn_passes(turn: dict[str, Any], reply: Reply | None, knowledge: KnowledgeB
 def run_script(assistant: Assistant, key: str, script: dict[str, Any]) -> list[bool]:
     results: list[bool] = []
     for turn in script["turns"]:
-        question = Question(
-            text=turn["say"],
-            transport="console",
-            conversation_id=key,
-            sender_id="u",
-            always_addressed=True,
-            private=True,
-        )
-        reply = assistant.handle(question)
+        reply = assistant.handle(chat_question(turn["say"], key))
         ok = turn_passes(turn, reply, assistant.knowledge)
         results.append(ok)
         got = outcome(reply) if reply is not None else "none"
@@ -102,10 +96,60 @@ def run_file(assistant: Assistant, path: Path) -> tuple[int, int, int, int]:
     return passed_turns, turns, passed_scripts, len(scripts)
 
 
+EVAL_SETS = [
+    BENCH.parent.parent.parent / "shared" / "eval" / "dev.yaml",
+    *sorted(BENCH.glob("eval-*.yaml")),
+]
+
+
+def chat_question(text: str, key: str) -> Question:
+    return Question(
+        text=text,
+        transport="console",
+        conversation_id=key,
+        sender_id="u",
+        always_addressed=True,
+        private=True,
+    )
+
+
+def eval_as_chat(assistant: Assistant) -> None:
+    """Every in-scope eval question asked alone, and again one after another in one chat:
+    a complete question must get the same answer whatever was asked before it."""
+    total = changed = worse = 0
+    for path in (path for path in EVAL_SETS if path.exists()):
+        cases = [
+            case for case in yaml.safe_load(path.read_text(encoding="utf-8")) if case["accept"]
+        ]
+        for number, case in enumerate(cases):
+            alone = assistant.handle(chat_question(case["q"], f"alone-{path.stem}-{number}"))
+            chained = assistant.handle(chat_question(case["q"], f"chain-{path.stem}"))
+            total += 1
+            if outcome_or_none(alone) != outcome_or_none(chained):
+                changed += 1
+                accepted = [tuple(pair) for pair in case["accept"]]
+                if outcome_or_none(alone) in accepted and outcome_or_none(chained) not in accepted:
+                    worse += 1
+                    print(f"   worse in a chat: {case['q']!r} -> {outcome_or_none(chained)}")
+    print(
+        f"eval questions as one chat: {total} asked, {changed} answered differently than alone,"
+        f" {worse} of them wrongly"
+    )
+
+
+def outcome_or_none(reply: Reply | None) -> str | tuple[str, str]:
+    return outcome(reply) if reply is not None else "none"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--knowledge", default=None)
+    parser.add_argument(
+        "--eval-as-chat",
+        action="store_true",
+        help="also ask every in-scope eval question alone and in one long chat, and compare",
+    )
     args = parser.parse_args()
     assistant = Assistant(load_knowledge(args.knowledge))
     summary = []
@@ -118,6 +162,8 @@ def main() -> None:
             f"{name:<34} turns {passed_turns}/{turns} = {passed_turns / max(turns, 1):.3f}   "
             f"scripts {passed_scripts}/{scripts} = {passed_scripts / max(scripts, 1):.3f}"
         )
+    if args.eval_as_chat:
+        eval_as_chat(assistant)
 
 
 if __name__ == "__main__":

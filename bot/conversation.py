@@ -143,7 +143,8 @@ _FOLLOW_UP_FILLER = frozenset(
     "idem hetzelfde zelfde vraag".split()
 )
 # Words that stand for the partner just discussed: "welke opleidingen kunnen ze volgen?"
-_PARTNER_PRONOUNS = frozenset("ze zij hen hun hem haar die daar daarbij they them".split())
+# ("die", "daar" and "hun" are left out: they are as often relative or about jongeren.)
+_PARTNER_PRONOUNS = frozenset("ze zij hen daarbij they them".split())
 # A bare topic after an answer ("en de kansen?") is short; longer text is a new question.
 MAX_BARE_TOPIC_WORDS = 6
 _ROLE_REQUEST = re.compile(
