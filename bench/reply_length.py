@@ -76,7 +76,13 @@ def main() -> None:
             lines: list[int] = []
             for number, text in enumerate(in_scope_questions(path)):
                 # A conversation per question: earlier questions are no context for this one.
-                question = Question(text=text, transport="console", conversation_id=str(number))
+                question = Question(
+                    text=text,
+                    transport="console",
+                    conversation_id=str(number),
+                    always_addressed=True,
+                    private=True,
+                )
                 reply = assistant.handle(question)
                 out = shown(reply, full=full) if reply is not None else ""
                 lengths.append(len(out))
