@@ -77,7 +77,8 @@ def _card_labels(card: dict[str, Any]) -> list[str]:
 
     def walk(blocks: list[dict[str, Any]]) -> None:
         for block in blocks:
-            if block["type"] == "FactSet":
+            # Contact addresses are a FactSet of their own (name: address), not a comparison.
+            if block["type"] == "FactSet" and not any("@" in f["value"] for f in block["facts"]):
                 labels.extend(fact["title"] for fact in block["facts"])
             walk(block.get("items", []))
 

@@ -423,15 +423,19 @@ async def test_user_text_cannot_inject_card_or_markdown_structure(
     message = await ask(client, data)
     card = card_of(message)
     assert set(message) <= {"type", "text", "textFormat", "attachments"}
-    assert {block["type"] for block in card["body"]} <= {"TextBlock", "FactSet"}
+    # The folded detail is a Container of the same blocks, opened by the "Meer" toggle.
+    blocks = [b for block in card["body"] for b in [block, *block.get("items", [])]]
+    assert {block["type"] for block in blocks} <= {"TextBlock", "FactSet", "Container"}
     for action in card.get("actions", []):
-        assert action["type"] == "Action.OpenUrl" and action["url"].startswith("mailto:")
+        assert action["type"] == "Action.ToggleVisibility" or (
+            action["type"] == "Action.OpenUrl" and action["url"].startswith("mailto:")
+        )
     # Nowhere in the response (text, card, fallbackText) does user text become a live
     # link, image or HTML tag; the reply may quote it, but only escaped.
     for text in _strings(message):
         assert all("evil" not in link["url"] for link in _LIVE_LINK.finditer(text)), text
         assert not _LIVE_TAG.search(text), text
-    for block in card["body"]:
+    for block in blocks:
         assert "\n" not in block.get("text", "")
     # The assistant saw the cleaned text, and the card is exactly its reply.
     expected = _expected_for(reference, data)
