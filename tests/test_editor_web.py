@@ -435,3 +435,30 @@ async def test_a_read_only_knowledge_folder_is_a_dutch_error_not_a_crash(
     response = await client.post("/beheer/entries/politie-online", data=form)
     assert response.status == 422
     assert "alleen-lezen gekoppeld" in unescape(await response.text())
+
+
+async def test_an_unknown_entry_is_a_dutch_page(client: Client) -> None:
+    await log_in(client)
+    response = await client.get("/beheer/entries/bestaat-niet")
+    assert response.status == 404
+    assert "Deze pagina of entry bestaat niet (meer)." in await response.text()
+    assert "Content-Security-Policy" in response.headers
+
+
+async def test_an_unexpected_error_is_a_dutch_page_without_a_traceback(
+    client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import bot.editor.pages
+
+    def broken(*_args: object) -> object:
+        raise KeyError("geheime vraagtekst")
+
+    monkeypatch.setattr(bot.editor.pages, "try_question", broken)
+    await log_in(client)
+    token = await csrf_of(client, "/beheer/proberen")
+    response = await client.post("/beheer/proberen", data={"vraag": "x", "csrf": token})
+    assert response.status == 500
+    html = await response.text()
+    assert "Er ging iets mis" in html and "Traceback" not in html
+    assert "geheime vraagtekst" not in caplog.text
+    assert "unexpected KeyError on /beheer/proberen" in caplog.text

@@ -141,10 +141,30 @@ def _trusted_editor(request: web.Request) -> str | None:
 async def security(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         response = await _guarded(request, handler)
+    except web.HTTPNotFound:
+        response = page(
+            request,
+            "problem.html",
+            status=404,
+            title="Niet gevonden",
+            message="Deze pagina of entry bestaat niet (meer).",
+        )
     except web.HTTPException as error:
         for name, value in _HEADERS.items():
             error.headers.setdefault(name, value)
         raise
+    except Exception as error:
+        # A bug, not the editor's input: no traceback in the page, and no form text in the
+        # log (only what kind of error, and where).
+        log.error("editor console: unexpected %s on %s", type(error).__name__, request.path)
+        response = page(
+            request,
+            "problem.html",
+            status=500,
+            title="Er ging iets mis",
+            message="Er ging iets mis in de console. Kijk in de lijst met entries "
+            "of uw wijziging is opgeslagen, en meld het aan de beheerder van de bot.",
+        )
     for name, value in _HEADERS.items():
         response.headers.setdefault(name, value)
     return response
