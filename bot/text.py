@@ -43,6 +43,7 @@ STOP_WORDS = frozenset(
     ook nog al maar dan dus eigenlijk even toch nou gewoon precies echt heel erg zo zit zitten
     iets iemand eens hoor hè he hoi hallo hey hi dag goedemorgen goedemiddag
     graag alsjeblieft aub pls please svp bedankt dank dankjewel thanks thx tnx top super
+    gwn zn qua enzo daarover daarvoor daarmee zulke zulk beetje
     mooi fijn prima oke ok okay cool nice gaaf helder duidelijk
     the a an of to is are was be in on for and or what how which who why do does can
     it this that with about me my i you your we our they their there when where should
@@ -58,6 +59,8 @@ _FRAMING = re.compile(
     # chat openers that ask nothing themselves
     r"|\b(?:iemand )?enig idee\b|\bweet iemand\b|\bvraagje\b|\bquick question\b"
     r"|\beven checken\b|\bkorte vraag\b"
+    # "wat wordt bedoeld met X" asks what X means; "de inhoud van de infographic" is the infographic
+    r"|\bwordt (?:er )?bedoeld met\b|\bde inhoud van\b"
 )
 _COMMON_WORDS = Path(__file__).resolve().parent / "data" / "common_words_nl.txt"
 
