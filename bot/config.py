@@ -52,8 +52,8 @@ class SecretRef:
 class MatchingConfig:
     # Confidence is the decision model's probability (0-100) that the best entry answers;
     # defaults chosen on the tuned eval sets by bench/train_decision.py (see README).
-    answer_threshold: float = 46.0
-    clarify_threshold: float = 46.0
+    answer_threshold: float = 50.0
+    clarify_threshold: float = 50.0
     clarify_margin: float = 0.0
 
 

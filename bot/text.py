@@ -286,6 +286,23 @@ class Vocabulary:
                     break
         return best
 
+    def looks_misspelt(self, word: str) -> bool:
+        """Whether a word the vocabulary lacks is one edit beyond ``correct``'s reach of a
+        known word: most likely a typo too far gone to correct, not a new concept."""
+        if len(word) < 5 or not word.isalpha():
+            return False
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        max_edits = 2 if len(word) < 8 else 3
+        candidates: list[str] = []
+        for length in range(len(word) - max_edits, len(word) + max_edits + 1):
+            candidates.extend(self._by_length.get(length, ()))
+        return (
+            process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_edits)
+            is not None
+        )
+
     def correct(self, word: str) -> str | None:
         """The known word closest to a misspelt one, or None when nothing is close enough.
 

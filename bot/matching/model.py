@@ -7,18 +7,24 @@ on the sets the matcher is tuned on (dev, eval-extra, the tune half of eval-fres
 
 FEATURES = (
     "coverage",
+    "english",
     "evidence",
     "heuristic",
+    "names",
     "partner_agrees",
     "strong_cue",
+    "unknown",
     "weak_cue",
 )
 WEIGHTS: tuple[float, ...] = (
-    1.1604,  # coverage
-    1.7348,  # evidence
-    3.0286,  # heuristic
-    0.9188,  # partner_agrees
-    -1.0469,  # strong_cue
-    -1.9975,  # weak_cue
+    1.2426,  # coverage
+    0.4995,  # english
+    1.4078,  # evidence
+    2.8701,  # heuristic
+    -0.8689,  # names
+    1.0278,  # partner_agrees
+    -0.9235,  # strong_cue
+    -1.6560,  # unknown
+    -1.9807,  # weak_cue
 )
-BIAS = -2.6966
+BIAS = -2.3087

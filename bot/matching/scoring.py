@@ -38,7 +38,9 @@ class Support:
     # left out), heaviest first: the action, object or place it may not cover at all.
     missing: tuple[str, ...] = ()
     missing_weight: float = 0.0  # the heaviest missing word's weight, 1.0 = an unknown word
-    unknown_share: float = 0.0  # share of the topic weight on words the knowledge lacks
+    # Share of the topic weight on words the knowledge lacks (typos too far gone to correct
+    # left out: a misspelling is not a new subject).
+    unknown_share: float = 0.0
 
 
 def scores(index: MatchIndex, analysis: Analysis) -> dict[int, float]:
@@ -154,7 +156,7 @@ def support(index: MatchIndex, entry_index: int, analysis: Analysis) -> Support:
         if not is_partner_word:
             # Words naming a partner say who, not what: coverage leaves them out.
             topic_weight += weight
-            if token not in index.idf:
+            if token not in index.idf and not index.vocabulary.looks_misspelt(token):
                 unknown += weight
             if token not in bag and not token.isdigit() and token not in index.common_words:
                 missing.append((weight, token))
