@@ -98,6 +98,13 @@ def _parser() -> argparse.ArgumentParser:
         help="hash an editor's password for the config's editor.editors (reads it twice)",
     )
 
+    package = sub.add_parser(
+        "teams-app", help="write the Teams app package (manifest.json and icons, zipped)"
+    )
+    package.add_argument("--config", metavar="FILE", required=True, help="with a teams_app:")
+    package.add_argument("--out", metavar="ZIP", required=True, help="e.g. partnerwijzer.zip")
+    knowledge_option(package)
+
     run = sub.add_parser("run", help="run the configured chat transports")
     run.add_argument("--config", metavar="FILE", required=True)
     knowledge_option(run)
@@ -341,6 +348,43 @@ def _run(args: argparse.Namespace, err: TextIO) -> int:
     return run_app(config, args.config, args.knowledge, err)
 
 
+def _teams_app_package(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importlib.metadata import version
+
+    from bot.transports.teams.app_package import PackageError, build_manifest, package_bytes
+
+    try:
+        config: Config = load_config(args.config, os.environ)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"error: {args.config}: {problem}", file=err)
+        return EXIT_ERROR
+    if config.teams_app is None:
+        print(f"error: {args.config}: teams_app: the section is missing", file=err)
+        return EXIT_ERROR
+    knowledge = _load(args.knowledge or config.knowledge_path or None, err)
+    if knowledge is None:
+        return EXIT_ERROR
+    partners: set[str] = set()
+    examples = []
+    for entry in knowledge.entries:  # one example question per partner, in file order
+        if entry.partner not in partners:
+            partners.add(entry.partner)
+            examples.append(entry.question)
+    try:
+        manifest = build_manifest(config.teams_app, examples, version("partnerwijzer"))
+    except PackageError as error:
+        print(f"error: {args.config}: {error}", file=err)
+        return EXIT_ERROR
+    try:
+        Path(args.out).write_bytes(package_bytes(manifest))
+    except OSError as error:
+        print(f"error: {args.out}: cannot write: {error.strerror}", file=err)
+        return EXIT_ERROR
+    print(f"wrote {args.out}: upload it in Teams (Apps > Manage your apps)", file=out)
+    return EXIT_OK
+
+
 def _beheer(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import asyncio
 
@@ -409,4 +453,6 @@ def _main(argv: Sequence[str] | None) -> int:
         return _beheer(args, out, err)
     if args.command == "hash-password":
         return _hash_password(out, err, sys.stdin)
+    if args.command == "teams-app":
+        return _teams_app_package(args, out, err)
     return _run(args, err)

@@ -61,6 +61,15 @@ if [ ! -x "$TOOLS/playground/node_modules/.bin/agentsplayground" ]; then
 fi
 export PARTNERBOT_PLAYGROUND="$PWD/$TOOLS/playground/node_modules/.bin/agentsplayground"
 export PARTNERBOT_REQUIRE_PLAYGROUND=1
+# Microsoft's published Teams app manifest schemas ship in @microsoft/app-manifest: the
+# package test validates against them without downloading anything at test time.
+MANIFEST_VERSION=${MANIFEST_PACKAGE_VERSION:-1.1.2}
+SCHEMAS="$TOOLS/manifest-schema/node_modules/@microsoft/app-manifest/build/json-schemas/teams"
+if [ ! -d "$SCHEMAS" ]; then
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS/manifest-schema" \
+    "@microsoft/app-manifest@$MANIFEST_VERSION"
+fi
+export PARTNERBOT_TEAMS_MANIFEST_SCHEMAS="$PWD/$SCHEMAS"
 
 echo "== ruff"
 "$VENV/bin/ruff" check bot tests bench

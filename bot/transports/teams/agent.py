@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -54,6 +55,7 @@ ROUTE = "/api/messages"
 METRICS_LABEL = "app"  # partnerbot_teams_requests_total{webhook="app"}
 _ADMIN_CHAT = "teams_app.admin_conversation"
 _WELCOMED = "teams_app.welcomed."
+_REFERENCES_KEPT = 1000
 _SORRY = "Er ging iets mis bij het beantwoorden. Probeer het later opnieuw."
 
 
@@ -146,7 +148,8 @@ class TeamsApp:
         self.agent.activity("installationUpdate")(self._on_turn)  # ignored; welcome on the other
         # Without a reply id (the Playground's feedback invoke has none) a vote counts for
         # the last answer the voter got in that conversation.
-        self._last_answer: dict[tuple[str, str], str] = {}
+        self._last_answer: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._references: OrderedDict[str, str] = OrderedDict()
         tenants = self._app_config.allowed_tenants or (self._app_config.tenant_id,)
         self._tenants = frozenset(t.lower() for t in tenants if t)
 
@@ -166,17 +169,26 @@ class TeamsApp:
         await stop.wait()
 
     async def announce(self, result: ReloadResult) -> None:
-        """Post the reload result in the admin's 1:1 chat, once an admin has written there."""
-        stored = self._store.get_value(_ADMIN_CHAT)
-        if stored is None:
-            return
-        try:
-            reference = ConversationReference.model_validate_json(stored)
-        except pydantic.ValidationError:
-            log.warning("teams app: the stored admin conversation is unreadable")
-            return
+        """Post the reload result in the admin's 1:1 chat (once an admin has written there)
+        and in the conversation whose ``reload`` command asked for it."""
+        targets = []
+        admin_chat = self._store.get_value(_ADMIN_CHAT)
+        if admin_chat is not None:
+            targets.append(admin_chat)
+        if result.transport == self.name and result.requested_in is not None:
+            asked_in = self._references.get(result.requested_in)
+            if asked_in is not None and asked_in not in targets:
+                targets.append(asked_in)
         card = build_card(render_reload_result(result))
+        for stored in targets:
+            try:
+                reference = ConversationReference.model_validate_json(stored)
+            except pydantic.ValidationError:
+                log.warning("teams app: a stored conversation reference is unreadable")
+                continue
+            await self._post(reference, card)
 
+    async def _post(self, reference: ConversationReference, card: dict[str, Any]) -> None:
         async def post(context: TurnContext) -> None:
             await context.send_activity(_card_activity(card))
 
@@ -268,6 +280,7 @@ class TeamsApp:
 
     async def _answer(self, context: TurnContext, question: Question) -> None:
         self._remember_admin_chat(context.activity, question)
+        self._remember_conversation(context.activity, question.conversation_id)
         reply = await self._assistant.handle(question)
         if reply is None:
             return
@@ -281,7 +294,11 @@ class TeamsApp:
         if entry is not None and sent is not None and sent.id:
             conversation = question.conversation_id
             self._store.remember_answer(sent.id, conversation, entry, self._clock())
-            self._last_answer[(conversation, question.sender_id)] = sent.id
+            key = (conversation, question.sender_id)
+            self._last_answer[key] = sent.id
+            self._last_answer.move_to_end(key)
+            while len(self._last_answer) > _REFERENCES_KEPT:
+                self._last_answer.popitem(last=False)
 
     def _record_feedback(self, activity: Activity, vote: Feedback) -> None:
         conversation = activity.conversation.id if activity.conversation else ""
@@ -315,15 +332,20 @@ class TeamsApp:
         reply = welcome_reply(examples, self._config.assistant.command_prefix)
         await context.send_activity(_card_activity(build_card(reply)))
 
+    def _remember_conversation(self, activity: Activity, conversation_id: str) -> None:
+        """Recent conversations, so a reload result can go where ``reload`` was asked."""
+        self._references[conversation_id] = _reference(activity)
+        self._references.move_to_end(conversation_id)
+        while len(self._references) > _REFERENCES_KEPT:
+            self._references.popitem(last=False)
+
     def _remember_admin_chat(self, activity: Activity, question: Question) -> None:
         """The first (and latest) 1:1 chat of an admin is where reload results go."""
         if conversation_type(activity) != "personal":
             return
         if not question.sender_id or question.sender_id not in self._config.admins.users:
             return
-        reference = activity.get_conversation_reference().model_dump_json(
-            by_alias=True, exclude_none=True
-        )
+        reference = _reference(activity)
         if self._store.get_value(_ADMIN_CHAT) != reference:
             self._store.set_value(_ADMIN_CHAT, reference)
             log.info("teams app: admin chat for reload results stored")
@@ -340,6 +362,10 @@ async def _acknowledge(context: TurnContext) -> None:
     await context.send_activity(
         Activity(type="invokeResponse", value=InvokeResponse(status=200, body={}))
     )
+
+
+def _reference(activity: Activity) -> str:
+    return activity.get_conversation_reference().model_dump_json(by_alias=True, exclude_none=True)
 
 
 def _card_activity(card: dict[str, Any]) -> Activity:
