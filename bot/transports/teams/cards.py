@@ -6,6 +6,7 @@ Cards stay at a version Teams desktop and mobile both render.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from urllib.parse import quote
@@ -109,14 +110,14 @@ CHOICE_KEY = "partnerwijzer_choice"
 _BUTTON_TITLE = 60  # Teams cuts button titles; the full option text is in the body above
 
 
-def _contact_facts(reply: Reply) -> list[dict[str, Any]]:
+def _contact_blocks(reply: Reply, shown: str) -> list[dict[str, Any]]:
     # Teams does not open mailto: from card buttons: the address itself must be readable.
-    facts = [
-        {"title": contact.name, "value": contact.email}
+    # One line per contact (not a FactSet: FactSets in these cards are partner comparisons).
+    return [
+        _text_block(f"{contact.name}: {contact.email}", spacing="Small")
         for contact in reply.contacts
-        if contact.email
+        if contact.email and contact.email not in shown
     ]
-    return [{"type": "FactSet", "facts": facts, "spacing": "Medium"}] if facts else []
 
 
 def option_actions(reply: Reply) -> list[dict[str, Any]]:
@@ -162,7 +163,7 @@ def build_card(reply: Reply, *, buttons: bool = False) -> dict[str, Any]:
     if reply.options and not _numbers_options(reply.body_markdown):
         body.extend(_option_blocks(reply.options))
     body.extend(_facts(reply))
-    body.extend(_contact_facts(reply))
+    body.extend(_contact_blocks(reply, json.dumps(body, ensure_ascii=False)))
     if reply.legal_note:
         body.append(_text_block(reply.legal_note, isSubtle=True, size="Small", separator=True))
     card: dict[str, Any] = {
