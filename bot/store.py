@@ -7,6 +7,7 @@ database (well under a millisecond), so the transports call it straight from the
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 """
 
+MAX_LOGGED_CHARS = 500  # a logged question is cut to this length (after redaction)
 _SYNC_TOKEN = "matrix.sync_token"  # noqa: S105 - a key name, not a secret
 
 
@@ -99,14 +101,34 @@ class EntryFeedback:
     down: int
 
 
+def _private_file(path: Path) -> None:
+    """Create the database file readable by its owner only (SQLite gives its -wal and -shm
+    files the same mode); tighten an existing one that others could read."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    except OSError:
+        return  # sqlite3.connect reports why the file cannot be opened
+    try:
+        if os.fstat(descriptor).st_mode & 0o077:
+            os.fchmod(descriptor, 0o600)
+    except OSError:
+        pass  # another user's file: leave it as it is
+    finally:
+        os.close(descriptor)
+
+
 class Store:
     """One SQLite file; ``":memory:"`` works for tests."""
 
     def __init__(self, path: str | Path) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(path))
         # isolation_level=None: autocommit, so every write is durable once the call returns.
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        # Deleted rows (expired questions) are overwritten with zeros, not left in free pages;
+        # explicit, as builds differ in their default.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL is crash-safe in WAL mode (an OS crash may lose the last commit, never corrupt).
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -213,12 +235,15 @@ class Store:
         entry: str | None,
         score: float,
     ) -> None:
-        """Keep one question that got no answer; its text is redacted here, before writing."""
+        """Keep one question that got no answer; its text is redacted here, before writing,
+        and only then cut to ``MAX_LOGGED_CHARS`` (cut first, an e-mail address crossing
+        the cut would no longer be recognised and be stored in part)."""
+        stored = redact(text)[:MAX_LOGGED_CHARS]
         with self._lock:
             self._db.execute(
                 "INSERT INTO unanswered (asked_at, transport, decision, text, entry, score) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (at, transport, decision, redact(text), entry, score),
+                (at, transport, decision, stored, entry, score),
             )
 
     def unanswered(self, limit: int = 20) -> list[LoggedQuestion]:

@@ -40,6 +40,13 @@ from bot.privacy import redact
         # dates (a date of birth identifies a minor as well as a name)
         ("geboren 3-5-2010", "geboren [datum]"),
         ("op 03/05/10", "op [datum]"),
+        # written the way people write (issue 11: these passed unredacted)
+        ("woont op 3511 ab in Utrecht", "woont op [postcode] in Utrecht"),
+        ("postcode 3511 Ab", "postcode [postcode]"),
+        ("geboren 3 mei 2010", "geboren [datum]"),
+        ("geboren op 12 okt. '09", "geboren op [datum]"),
+        ("sinds 3e mei", "sinds [datum]"),
+        ("geboortedatum 2010-05-03", "geboortedatum [datum]"),
     ],
 )
 def test_personal_data_is_replaced(text: str, expected: str) -> None:
@@ -53,6 +60,8 @@ def test_personal_data_is_replaced(text: str, expected: str) -> None:
         "wat zegt art. 172 van de gemeentewet",
         "jongeren van 12 tot 18 jaar",
         "in 2024 en 2025 is het anders",  # years and two-letter words: no postcode
+        "sinds 2019 al en 1500 km verder",
+        "mei 2010 begon het",  # a month and a year name nobody
         "ogg1 of ogg2 cursus",
         "t&h en de politie",
         "ik ben @ school",

@@ -16,8 +16,6 @@ from bot.waiting import wait_or_stop
 
 log = logging.getLogger(__name__)
 
-MAX_LOGGED_CHARS = 500  # a question longer than this is cut before it is stored
-
 
 class UsageLog:
     def __init__(
@@ -39,7 +37,7 @@ class UsageLog:
                     now,
                     question.transport,
                     decision.kind,
-                    text[:MAX_LOGGED_CHARS],  # the store redacts before writing
+                    text,  # the store redacts, then cuts it to its MAX_LOGGED_CHARS
                     best.entry.id if best is not None else None,
                     best.score if best is not None else 0.0,
                 )
