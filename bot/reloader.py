@@ -20,6 +20,7 @@ from typing import Literal, Protocol
 from bot.assistant import Assistant
 from bot.knowledge import SHIPPED_KNOWLEDGE, KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.models import Question
+from bot.shrink_guard import SettleGate, Verdict
 from bot.worker import DaemonWorker
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class ReloadResult:
     changed: bool = True  # False: the folder held the version already served
     requested_in: str | None = None  # the conversation whose ``reload`` command asked for it
     transport: str | None = None  # the transport of that conversation
+    removed: tuple[str, ...] = ()  # entry ids the new version no longer has
 
 
 ReloadListener = Callable[[ReloadResult], None]
@@ -67,8 +69,12 @@ class Reloader:
         metrics: ReloadMetrics,
         folder: Path | None,
         clock: Callable[[], float] = time.time,
+        gate: SettleGate | None = None,
     ) -> None:
         self.assistant = assistant
+        # Holds back a version that lost entries until the folder stops changing.
+        self.gate = gate or SettleGate()
+        self._retry: asyncio.TimerHandle | None = None
         self.metrics = metrics
         self.folder = folder or SHIPPED_KNOWLEDGE
         self.clock = clock
@@ -99,6 +105,8 @@ class Reloader:
 
     async def close(self) -> None:
         """Stop waiting for reloads in progress; a load still running is not waited for."""
+        if self._retry is not None:
+            self._retry.cancel()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -113,7 +121,15 @@ class Reloader:
             try:
                 knowledge = await self._worker.run(lambda: load_knowledge(self.folder))
                 changed = knowledge.version != serving.version
+                removed: tuple[str, ...] = ()
                 if changed:
+                    verdict = self.gate.judge(serving, knowledge)
+                    if not verdict.swap:
+                        self._hold(verdict, trigger, origin)
+                        return None
+                    removed = verdict.lost.entries
+                    if verdict.lost:
+                        log.warning("knowledge lost %s", verdict.lost.describe())
                     # Build the index off the loop too; the swap is one assignment.
                     await self._worker.run(lambda: self.assistant.swap_knowledge(knowledge))
             except KnowledgeError as error:
@@ -137,8 +153,20 @@ class Reloader:
                 knowledge.version,
                 len(knowledge.entries),
             )
-            self._report(True, trigger, origin, knowledge, (), changed)
+            self._report(True, trigger, origin, knowledge, (), changed, removed)
             return None
+
+    def _hold(self, verdict: Verdict, trigger: ReloadTrigger, origin: Question | None) -> None:
+        """Keep serving; look again once the settle interval has passed (a save completing
+        meanwhile triggers its own reload, which then finds nothing lost)."""
+        log.warning(
+            "knowledge lost %s; swapping only if the folder stays like this for %.0f s",
+            verdict.lost.describe(),
+            verdict.retry_in,
+        )
+        if self._retry is not None:
+            self._retry.cancel()
+        self._retry = self._loop.call_later(verdict.retry_in, self._start, trigger, origin)
 
     def _failed(
         self,
@@ -165,6 +193,7 @@ class Reloader:
         serving: KnowledgeBase,
         problems: tuple[Problem, ...],
         changed: bool,
+        removed: tuple[str, ...] = (),
     ) -> None:
         result = ReloadResult(
             ok=ok,
@@ -176,6 +205,7 @@ class Reloader:
             changed=changed,
             requested_in=origin.conversation_id if origin is not None else None,
             transport=origin.transport if origin is not None else None,
+            removed=removed,
         )
         self.last = result
         for listener in list(self.listeners):

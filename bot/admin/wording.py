@@ -73,6 +73,9 @@ def render_reload_result(result: ReloadResult) -> Reply:
                 f"Er was niets gewijzigd: versie `{result.version}` blijft in gebruik, "
                 f"{result.entries} entries (aanleiding: {why})."
             )
+        if result.removed:
+            gone = ", ".join(f"`{entry}`" for entry in result.removed)
+            body += f"\n\nNiet meer in de kennisbank: {gone}."
         return render_notice("notice", "Kennisbank bijgewerkt", body)
     count = len(result.problems)
     lines = [
