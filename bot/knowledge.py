@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.models import Contact, Entry, Partner
-from bot.safe_yaml import Located, YamlProblem, read_yaml_file
+from bot.safe_yaml import Located, read_with_recovery
 from bot.text import STOP_WORDS, fold, tokenize
 
 SHIPPED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
@@ -76,14 +76,14 @@ _Node = Located  # a YAML value with the line it starts on
 
 
 def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> _Node | None:
-    """The file's values, or None with the reason (in Dutch, with a hint) in ``problems``."""
+    """The file's values, or None, with every syntax problem (in Dutch, with a hint) in
+    ``problems``; after a syntax error the items that did parse are still returned, so their
+    own mistakes are reported in the same run."""
     name = _display(path, root)
-    try:
-        node = read_yaml_file(path)
-    except YamlProblem as problem:
+    node, yaml_problems = read_with_recovery(path)
+    for problem in yaml_problems:
         problems.append(Problem(name, problem.line, None, problem.for_editors()))
-        return None
-    if node is None:
+    if node is None and not yaml_problems:
         problems.append(Problem(name, 1, None, "the file is empty"))
     return node
 

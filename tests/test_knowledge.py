@@ -375,6 +375,48 @@ def test_a_syntax_error_does_not_hide_mistakes_in_other_files(tmp_path: Path) ->
     assert {"knowledge/entries/politie.yaml", "knowledge/entries/handhaving.yaml"} <= files
 
 
+def test_every_syntax_error_in_one_file_is_reported_with_the_other_mistakes(
+    tmp_path: Path,
+) -> None:
+    """A parser stops at its first error; each entry is then read on its own (issue 13)."""
+    folder = copy_fixture(tmp_path)
+    politie = folder / "entries" / "politie.yaml"
+    # Entry 1: a colon in a text; entry 2: a tab. Both broken, both named with their line.
+    edit(politie, 'question: "Wat mag de politie online?"', "question: Wat mag: de politie?")
+    text = politie.read_text(encoding="utf-8")
+    second = text.index("  - id: politie-opleidingen")
+    topic = text.index("    topic:", second)
+    politie.write_text(text[:topic] + "\t" + text[topic + 4 :], encoding="utf-8")
+    # And a plain mistake in an intact entry of another file.
+    _apply(folder, BREAKAGES["unknown topic"])
+    problems = problems_of(folder)
+    syntax = [(p.file, p.line) for p in problems if p.message.startswith("YAML-fout")]
+    assert syntax == [
+        ("knowledge/entries/politie.yaml", line_of(politie, "question: Wat mag: de")),
+        ("knowledge/entries/politie.yaml", line_of(politie, "\ttopic:")),
+    ]
+    assert all("Tip: " in p.message for p in problems if p.message.startswith("YAML-fout"))
+    assert any(p.file == "knowledge/entries/handhaving.yaml" for p in problems)
+
+
+def test_intact_entries_of_a_broken_file_are_still_checked(tmp_path: Path) -> None:
+    folder = copy_fixture(tmp_path)
+    politie = folder / "entries" / "politie.yaml"
+    edit(politie, 'question: "Wat mag de politie online?"', "question: Wat mag: de politie?")
+    text = politie.read_text(encoding="utf-8")
+    second = text.index("  - id: politie-opleidingen")
+    source = text.index("    source:", second)
+    politie.write_text(text[:source] + "    bron: x\n" + text[source:], encoding="utf-8")
+    problems = problems_of(folder)
+    assert any(p.message.startswith("YAML-fout") for p in problems)
+    assert any(
+        p.entry == "politie-opleidingen"
+        and "unknown field 'bron'" in p.message
+        and p.line == line_of(politie, "bron: x")
+        for p in problems
+    )
+
+
 def test_empty_entry_file_is_a_problem(tmp_path: Path) -> None:
     folder = copy_fixture(tmp_path)
     (folder / "entries" / "algemeen.yaml").write_text("", encoding="utf-8")

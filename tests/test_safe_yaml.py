@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot import safe_yaml
-from bot.safe_yaml import Located, YamlProblem, parse_yaml, read_yaml_file
+from bot.safe_yaml import Located, YamlProblem, parse_yaml, read_with_recovery, read_yaml_file
 
 
 def problem_of(text: str) -> YamlProblem:
@@ -173,3 +173,22 @@ def test_a_file_over_the_size_limit_is_not_parsed(tmp_path: Path) -> None:
         read_yaml_file(path, max_bytes=100)
     assert "te groot" in caught.value.dutch
     assert caught.value.line == 0
+
+
+def test_recovery_reads_each_list_item_on_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "entries.yaml"
+    path.write_text(
+        "# opmerking\nentries:\n  - id: a\n    q: Let op: fout\n  - id: b\n  - id: c\n\tq: tab\n",
+        encoding="utf-8",
+    )
+    node, problems = read_with_recovery(path)
+    assert [p.line for p in problems] == [4, 7]
+    assert node is not None
+    assert [item.value["id"].value for item in node.value["entries"].value] == ["b"]
+
+
+def test_recovery_keeps_the_whole_file_message_for_other_shapes(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("web:\n  port: 1\nmatching: [1, 2\n", encoding="utf-8")
+    node, problems = read_with_recovery(path)
+    assert node is None and len(problems) == 1 and problems[0].line == 4

@@ -1,21 +1,5 @@
-"""Read one YAML file into plain values that remember their line, within fixed bounds.
-
-Knowledge and config files are written by people and may be hostile or simply broken, so
-this reader, unlike ``yaml.safe_load``:
-
-- keeps nothing between reads: each read has its own constructor, dropped afterwards (a
-  module-level loader used to keep every constructed object, 1.7 MB per knowledge load);
-- uses libyaml's parser (``CSafeLoader``) when it is installed, the pure-Python one
-  otherwise; the events both give carry line numbers, and the tree is built from them
-  here, without recursion;
-- bounds the work: file size, nesting depth and the number of values after expanding
-  aliases (a "billion laughs" is a few lines that expand to 10^9 values) are limited, and
-  each limit fails at once with its own message;
-- reports every failure as a ``YamlProblem``: a line, a Dutch message with a hint for the
-  editors who keep the knowledge, and the English detail for operators' logs.
-
-A leaf module: it imports nothing from the bot (``bot.config`` uses it too).
-"""
+"""Reading and parsing: bytes to UTF-8 text to ``Located`` values, built from the parser's
+events without recursion, within the size, depth and value limits."""
 
 from __future__ import annotations
 
@@ -28,9 +12,20 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
+from bot.safe_yaml.problem import (
+    DEPTH_HINT,
+    GENERAL_HINT,
+    MAX_DEPTH,
+    MAX_VALUES,
+    YamlProblem,
+    reader_problem,
+    tag_problem,
+    too_big,
+    too_many,
+    translate,
+)
+
 MAX_FILE_BYTES = 2_000_000  # the largest shipped file is 30 kB
-MAX_DEPTH = 40  # knowledge and config need 5 levels
-MAX_VALUES = 200_000  # values after expanding aliases (the shipped knowledge has ~3,000)
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = Resolver()  # stateless for resolve(); holds the implicit tag rules
@@ -48,21 +43,6 @@ class Located:
     duplicates: list[tuple[str, int]] = field(default_factory=list)
 
 
-class YamlProblem(Exception):
-    """A file that cannot be read as YAML; ``line`` is 0 when no line is to blame."""
-
-    def __init__(self, line: int, dutch: str, hint: str, english: str) -> None:
-        self.line = line
-        self.dutch = dutch
-        self.hint = hint
-        self.english = english
-        super().__init__(english)
-
-    def for_editors(self) -> str:
-        """The Dutch message with its hint, for ``partnerbot check`` and the admin room."""
-        return f"YAML-fout: {self.dutch}" + (f". Tip: {self.hint}" if self.hint else "")
-
-
 def read_yaml_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Located | None:
     """Read and parse one file; None for a file holding no value at all."""
     try:
@@ -77,7 +57,7 @@ def read_yaml_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Located | 
         if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
             raise YamlProblem(0, "dit is geen gewoon bestand", "", "is not a regular file")
         if info.st_size > max_bytes:
-            raise _too_big(info.st_size, max_bytes)
+            raise too_big(info.st_size, max_bytes)
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as error:
@@ -90,17 +70,8 @@ def read_yaml_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Located | 
             f"cannot read: {reason}",
         ) from None
     if len(data) > max_bytes:  # grew since stat
-        raise _too_big(len(data), max_bytes)
+        raise too_big(len(data), max_bytes)
     return parse_yaml(decode(data))
-
-
-def _too_big(size: int, limit: int) -> YamlProblem:
-    return YamlProblem(
-        0,
-        f"het bestand is te groot ({size / 1e6:.1f} MB; de grens is {limit / 1e6:.1f} MB)",
-        "verdeel de inhoud over meerdere bestanden",
-        f"file too large ({size:,} bytes; the limit is {limit:,})",
-    )
 
 
 def decode(data: bytes) -> str:
@@ -142,11 +113,11 @@ def parse_yaml(text: str) -> Located | None:
     try:
         return _build(parser, text)
     except yaml.MarkedYAMLError as error:
-        raise _translate(error, text) from None
+        raise translate(error, text) from None
     except yaml.reader.ReaderError as error:
-        raise _reader_problem(error, text) from None
+        raise reader_problem(error, text) from None
     except yaml.YAMLError as error:  # no mark: rare parser states
-        raise YamlProblem(0, "geen geldige YAML", _GENERAL_HINT, f"invalid YAML: {error}") from None
+        raise YamlProblem(0, "geen geldige YAML", GENERAL_HINT, f"invalid YAML: {error}") from None
     finally:
         parser.dispose()
 
@@ -198,12 +169,12 @@ def _build(parser: Any, text: str) -> Located | None:
             node, size = Located(_scalar(constructor, event, line), line), 1
         elif isinstance(event, yaml.CollectionStartEvent):
             if event.tag not in _STANDARD_COLLECTION_TAGS:
-                raise _tag_problem(str(event.tag), line)
+                raise tag_problem(str(event.tag), line)
             if len(stack) >= MAX_DEPTH:
                 raise YamlProblem(
                     line,
                     f"te diep genest (meer dan {MAX_DEPTH} niveaus)",
-                    _DEPTH_HINT,
+                    DEPTH_HINT,
                     f"nested deeper than {MAX_DEPTH} levels",
                 )
             is_mapping = isinstance(event, yaml.MappingStartEvent)
@@ -215,7 +186,7 @@ def _build(parser: Any, text: str) -> Located | None:
             continue
         total += size
         if total > MAX_VALUES:
-            raise _too_many(line, isinstance(event, yaml.AliasEvent))
+            raise too_many(line, isinstance(event, yaml.AliasEvent))
         if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
             anchors[event.anchor] = (node, 1)
         root = _attach(stack, node, size, line) or root
@@ -259,7 +230,7 @@ def _scalar(constructor: SafeConstructor, event: Any, line: int) -> object:
         return constructor.construct_object(node)
     except yaml.constructor.ConstructorError as error:
         if "could not determine a constructor" in str(error):
-            raise _tag_problem(tag, line) from None
+            raise tag_problem(tag, line) from None
         raise YamlProblem(
             line,
             f"deze waarde kan niet gelezen worden ({error.problem})",
@@ -273,145 +244,3 @@ def _scalar(constructor: SafeConstructor, event: Any, line: int) -> object:
             "zet de tekst tussen aanhalingstekens",
             f"bad value {event.value!r}: {error}",
         ) from None
-
-
-def _too_many(line: int, by_alias: bool) -> YamlProblem:
-    limit = f"{MAX_VALUES:_}".replace("_", ".")
-    if by_alias:
-        return YamlProblem(
-            line,
-            f"deze verwijzing herhaalt te veel: meer dan {limit} waarden in totaal",
-            "gebruik geen verwijzingen (&naam en *naam); schrijf de tekst voluit",
-            f"more than {MAX_VALUES:,} values after expanding aliases",
-        )
-    return YamlProblem(
-        line,
-        f"het bestand bevat te veel waarden (meer dan {limit})",
-        "verdeel de inhoud over meerdere bestanden",
-        f"more than {MAX_VALUES:,} values",
-    )
-
-
-def _tag_problem(tag: str, line: int) -> YamlProblem:
-    return YamlProblem(
-        line,
-        f"het label '{tag}' is niet toegestaan",
-        "een waarde die met '!' begint is in YAML een label: zet de tekst tussen aanhalingstekens",
-        f"tag {tag!r} is not allowed",
-    )
-
-
-# --- Dutch messages for the parser's errors -------------------------------------------
-
-_GENERAL_HINT = (
-    "controleer de inspringing (spaties, geen tabs) en zet tekst met ':', '#', of een "
-    "'*', '&', '!', '@', '[', '{' aan het begin tussen aanhalingstekens"
-)
-_INDENT_HINT = (
-    "de velden van één entry staan allemaal even ver ingesprongen en elke entry begint met "
-    "'- ' op dezelfde hoogte; controleer deze regel en de regel erboven"
-)
-_QUOTE_HINT = (
-    "zet de hele tekst tussen enkele aanhalingstekens ('...') of gebruik '|' voor een blok"
-)
-
-_DEPTH_HINT = "de kennisbank heeft maar een paar niveaus nodig; controleer de inspringing"
-_TAB_HINT = "spring in met spaties, niet met tabs"
-
-# (a piece of PyYAML's or libyaml's English problem text, the Dutch message, the hint)
-_TRANSLATIONS: tuple[tuple[str, str, str], ...] = (
-    (
-        "mapping values are not allowed",
-        "hier staat een dubbele punt die YAML als nieuw veld leest",
-        f"staat er ': ' in een tekst? {_QUOTE_HINT.capitalize()}. Of klopt de inspringing niet?",
-    ),
-    (
-        "could not find expected ':'",
-        "hier ontbreekt een dubbele punt na de veldnaam",
-        "elk veld is 'naam: waarde'; loopt een tekst over meerdere regels, begin hem dan met "
-        "'|' of zet hem tussen aanhalingstekens",
-    ),
-    ("did not find expected key", "de inspringing klopt niet", _INDENT_HINT),
-    ("expected <block end>", "de inspringing klopt niet", _INDENT_HINT),
-    ("did not find expected '-' indicator", "de inspringing klopt niet", _INDENT_HINT),
-    ("tab character", "hier staat een tab", _TAB_HINT),
-    (
-        "unknown escape character",
-        "een '\\' tussen dubbele aanhalingstekens die YAML niet kent",
-        "gebruik enkele aanhalingstekens ('...'), daarin betekent '\\' niets bijzonders",
-    ),
-    (
-        "alphabetic or numeric character",
-        "een '*' of '&' aan het begin van een waarde is in YAML een verwijzing",
-        "zet de tekst tussen aanhalingstekens, bijvoorbeeld '*let op*: ...'",
-    ),
-    (
-        "sequence entries are not allowed",
-        "hier mag geen lijstpunt ('- ') staan",
-        "een lijst begint op een nieuwe regel onder het veld, verder ingesprongen",
-    ),
-    ("mapping keys are not allowed", "hier mag geen '?' staan", _QUOTE_HINT),
-    (
-        "expected ',' or '}'",
-        "een '{' wordt niet gesloten",
-        "begint de tekst met '{'? " + _QUOTE_HINT.capitalize(),
-    ),
-    (
-        "expected ',' or ']'",
-        "een '[' wordt niet gesloten",
-        "begint de tekst met '['? " + _QUOTE_HINT.capitalize(),
-    ),
-    ("directive", "een regel die met '%' begint is een YAML-instructie", _QUOTE_HINT),
-    ("<document start>", "hier verwacht YAML het begin van het bestand", _GENERAL_HINT),
-    ("did not find expected node content", "hier ontbreekt een waarde", _GENERAL_HINT),
-    # libyaml's own depth limit (1,000 levels of '[' or '{'), before ours applies.
-    ("maximum nesting depth", f"te diep genest (meer dan {MAX_DEPTH} niveaus)", _DEPTH_HINT),
-)
-
-
-def _translate(error: yaml.MarkedYAMLError, text: str) -> YamlProblem:
-    mark = error.problem_mark or error.context_mark
-    line = mark.line + 1 if mark is not None else 0
-    problem = str(error.problem or "")
-    context = str(error.context or "")
-    english = "invalid YAML: " + (f"{context}: {problem}" if context else problem)
-    if "quoted scalar" in context and "end of stream" in problem:
-        start = error.context_mark.line + 1 if error.context_mark is not None else line
-        return YamlProblem(
-            start,
-            "een aanhalingsteken wordt niet gesloten",
-            "de tekst die op deze regel met ' of \" begint mist het sluitende teken; een ' "
-            "binnen '...' schrijf je als ''",
-            english,
-        )
-    if "cannot start any token" in problem and mark is not None:
-        char = _char_at(text, mark.line, mark.column)
-        if char == "\t":
-            return YamlProblem(line, "hier staat een tab", _TAB_HINT, english)
-        return YamlProblem(line, f"een waarde mag niet met '{char}' beginnen", _QUOTE_HINT, english)
-    if "expected ':'" in problem and error.context_mark is not None:
-        line = error.context_mark.line + 1  # the line missing it, not the one after
-    for needle, dutch, hint in _TRANSLATIONS:
-        if needle in problem:
-            return YamlProblem(line, dutch, hint, english)
-    return YamlProblem(line, f"onverwacht ({problem or context})", _GENERAL_HINT, english)
-
-
-def _reader_problem(error: yaml.reader.ReaderError, text: str) -> YamlProblem:
-    position = max(0, int(error.position))
-    line = text[:position].count("\n") + 1
-    char = error.character
-    code = f"U+{char:04X}" if isinstance(char, int) else repr(char)
-    return YamlProblem(
-        line,
-        f"deze regel bevat een onzichtbaar stuurteken ({code})",
-        "verwijder het teken; het komt vaak mee bij kopiëren uit een ander programma",
-        f"a control character ({code})",
-    )
-
-
-def _char_at(text: str, line: int, column: int) -> str:
-    lines = text.split("\n")
-    if 0 <= line < len(lines) and 0 <= column < len(lines[line]):
-        return lines[line][column]
-    return "?"

@@ -1,0 +1,97 @@
+"""Report every syntax error of a list file, not only the first.
+
+A YAML parser stops at its first error, so an editor fixing a file would see one mistake per
+run of ``partnerbot check``. Knowledge files are one top-level key holding a list of items
+(``entries:``, ``partners:`` ...), so after an error each item is parsed on its own, at its
+own lines: every broken item is reported, and the intact ones are returned so that their
+validation problems can be reported in the same run.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.safe_yaml.problem import YamlProblem
+from bot.safe_yaml.reader import Located, decode, parse_yaml, read_yaml_file
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*):\s*(?:#.*)?$")
+_ITEM = re.compile(r"^( *)-(?: |$)")
+
+
+def read_with_recovery(path: Path) -> tuple[Located | None, list[YamlProblem]]:
+    """The file's values and its problems. Without problems the values are complete; with
+    them, they hold the items that parsed (None when nothing could be recovered)."""
+    try:
+        return read_yaml_file(path), []
+    except YamlProblem as problem:
+        first = problem
+    if first.line == 0:
+        return None, [first]  # not a syntax error: the file could not be read at all
+    try:
+        text = decode(path.read_bytes())
+    except (OSError, YamlProblem):
+        return None, [first]
+    recovered = recover_items(text)
+    if recovered is None or not recovered[1]:
+        # Not a list file, or the error only shows across items: the whole-file message.
+        return None, [first]
+    return recovered
+
+
+def recover_items(text: str) -> tuple[Located, list[YamlProblem]] | None:
+    """Parse each item of a ``key:`` + block-list file on its own; None for another shape."""
+    lines = text.splitlines(keepends=True)
+    header = _header(lines)
+    key = _TOP_KEY.match(lines[header].rstrip("\n")) if header is not None else None
+    if header is None or key is None:
+        return None
+    starts = _item_starts(lines, header)
+    if not starts:
+        return None
+    items: list[Located] = []
+    problems: list[YamlProblem] = []
+    ends = [*starts[1:], len(lines)]
+    for start, end in zip(starts, ends, strict=True):
+        # Blank lines, the key line, blank lines, the item: its line numbers stay true.
+        chunk = (
+            "\n" * header + lines[header] + "\n" * (start - header - 1) + "".join(lines[start:end])
+        )
+        try:
+            node = parse_yaml(chunk)
+        except YamlProblem as problem:
+            problems.append(problem)
+            continue
+        value = node.value.get(key.group(1)) if node is not None else None
+        if value is not None and isinstance(value.value, list):
+            items.extend(value.value)
+    listed = Located(items, starts[0] + 1)
+    return Located({key.group(1): listed}, header + 1), problems
+
+
+def _header(lines: list[str]) -> int | None:
+    """The index of the single top-level key line, preceded only by comments."""
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        return index if _TOP_KEY.match(line.rstrip("\n")) else None
+    return None
+
+
+def _item_starts(lines: list[str], header: int) -> list[int] | None:
+    """Indices of the lines starting a list item; None when another top-level key follows."""
+    starts: list[int] = []
+    indent: str | None = None
+    for index in range(header + 1, len(lines)):
+        line = lines[index]
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if not line[0].isspace() and not line.startswith("-"):
+            return None  # a second top-level key: not a one-list file
+        found = _ITEM.match(line)
+        if found is not None and (indent is None or found.group(1) == indent):
+            indent = found.group(1)
+            starts.append(index)
+    return starts
