@@ -12,11 +12,16 @@ MAX_VALUES = 200_000  # values after expanding aliases (the shipped knowledge ha
 class YamlProblem(Exception):
     """A file that cannot be read as YAML; ``line`` is 0 when no line is to blame."""
 
-    def __init__(self, line: int, dutch: str, hint: str, english: str) -> None:
+    def __init__(
+        self, line: int, dutch: str, hint: str, english: str, *, local: bool = True
+    ) -> None:
         self.line = line
         self.dutch = dutch
         self.hint = hint
         self.english = english
+        # False for a problem of the whole file (size, encoding, too many values): reading
+        # its parts one by one would not find anything else.
+        self.local = local
         super().__init__(english)
 
     def for_editors(self) -> str:
@@ -30,6 +35,7 @@ def too_big(size: int, limit: int) -> YamlProblem:
         f"het bestand is te groot ({size / 1e6:.1f} MB; de grens is {limit / 1e6:.1f} MB)",
         "verdeel de inhoud over meerdere bestanden",
         f"file too large ({size:,} bytes; the limit is {limit:,})",
+        local=False,
     )
 
 
@@ -41,12 +47,14 @@ def too_many(line: int, by_alias: bool) -> YamlProblem:
             f"deze verwijzing herhaalt te veel: meer dan {limit} waarden in totaal",
             "gebruik geen verwijzingen (&naam en *naam); schrijf de tekst voluit",
             f"more than {MAX_VALUES:,} values after expanding aliases",
+            local=False,
         )
     return YamlProblem(
         line,
         f"het bestand bevat te veel waarden (meer dan {limit})",
         "verdeel de inhoud over meerdere bestanden",
         f"more than {MAX_VALUES:,} values",
+        local=False,
     )
 
 

@@ -82,6 +82,7 @@ def decode(data: bytes) -> str:
             "het bestand is opgeslagen als UTF-16",
             "sla het op als UTF-8 (in Kladblok: Opslaan als, Codering: UTF-8)",
             "the file is UTF-16; save it as UTF-8",
+            local=False,
         )
     try:
         return data.decode("utf-8-sig")
@@ -93,6 +94,7 @@ def decode(data: bytes) -> str:
             f"deze regel bevat een teken dat geen UTF-8 is (byte 0x{byte:02X})",
             "sla het bestand op als UTF-8 (in Kladblok: Opslaan als, Codering: UTF-8)",
             f"not UTF-8 text (byte 0x{byte:02X})",
+            local=False,
         ) from None
 
 
@@ -141,6 +143,7 @@ def _build(parser: Any, text: str) -> Located | None:
                     "het bestand bevat meer dan één document",
                     "verwijder de regel '---' halverwege het bestand",
                     f"more than one document (line {line})",
+                    local=False,
                 )
             continue
         if isinstance(event, yaml.CollectionEndEvent):

@@ -26,8 +26,8 @@ def read_with_recovery(path: Path) -> tuple[Located | None, list[YamlProblem]]:
         return read_yaml_file(path), []
     except YamlProblem as problem:
         first = problem
-    if first.line == 0:
-        return None, [first]  # not a syntax error: the file could not be read at all
+    if first.line == 0 or not first.local:
+        return None, [first]  # unreadable, or a problem of the whole file
     try:
         text = decode(path.read_bytes())
     except (OSError, YamlProblem):
@@ -53,20 +53,39 @@ def recover_items(text: str) -> tuple[Located, list[YamlProblem]] | None:
     problems: list[YamlProblem] = []
     ends = [*starts[1:], len(lines)]
     for start, end in zip(starts, ends, strict=True):
-        # Blank lines, the key line, blank lines, the item: its line numbers stay true.
-        chunk = (
-            "\n" * header + lines[header] + "\n" * (start - header - 1) + "".join(lines[start:end])
-        )
+        # The key line and the item alone, then moved to the item's lines in the file:
+        # its first line is line 2 here.
+        shift = start - 1
         try:
-            node = parse_yaml(chunk)
+            node = parse_yaml(lines[header] + "".join(lines[start:end]))
         except YamlProblem as problem:
+            problem.line += shift if problem.line > 1 else 0
             problems.append(problem)
             continue
         value = node.value.get(key.group(1)) if node is not None else None
         if value is not None and isinstance(value.value, list):
+            for item in value.value:
+                _move(item, shift)
             items.extend(value.value)
     listed = Located(items, starts[0] + 1)
     return Located({key.group(1): listed}, header + 1), problems
+
+
+def _move(node: Located, shift: int) -> None:
+    """Add ``shift`` to the line of a value and of everything in it (no recursion)."""
+    todo = [node]
+    seen: set[int] = set()
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:  # an alias: the same value twice
+            continue
+        seen.add(id(current))
+        current.line += shift
+        current.duplicates = [(key, line + shift) for key, line in current.duplicates]
+        if isinstance(current.value, dict):
+            todo.extend(current.value.values())
+        elif isinstance(current.value, list):
+            todo.extend(current.value)
 
 
 def _header(lines: list[str]) -> int | None:
