@@ -34,8 +34,10 @@ _ignored = DefaultFilter()  # editor swap and backup files, .git, __pycache__, .
 
 
 def is_knowledge_file(change: Change, path: str) -> bool:
-    """Only YAML files count: README edits and editors' temporary files do not reload."""
-    return path.endswith((".yaml", ".yml")) and _ignored(change, path)
+    """Only YAML files count: README edits and editors' temporary files do not reload, nor
+    dot-files (an Emacs lock '.#politie.yaml'), which the loader skips as well."""
+    hidden = Path(path).name.startswith(".")
+    return path.endswith((".yaml", ".yml")) and not hidden and _ignored(change, path)
 
 
 async def watch_knowledge(

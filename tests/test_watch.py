@@ -35,6 +35,7 @@ class Calls:
         ("/k/partners.yml", True),
         ("/k/README.md", False),
         ("/k/entries/.politie.yaml.swp", False),
+        ("/k/entries/.#politie.yaml", False),  # Emacs' lock while a file is edited
         ("/k/entries/politie.yaml~", False),
         ("/k/.git/index", False),
         ("/k/__pycache__/x.yaml", False),
