@@ -275,3 +275,14 @@ def test_login_limits_count_per_address_and_per_name_and_forget_after_the_window
     assert not limiter.blocked("10.0.0.3", "bert")
     now[0] += 901
     assert not limiter.blocked("10.0.0.3", "anna")
+
+
+def test_a_partner_that_is_not_a_plain_name_never_becomes_a_path(tmp_path: Path) -> None:
+    from bot.editor.auth import Editor
+    from bot.editor.saving import save_entry
+
+    folder = knowledge_copy(tmp_path, FIXTURE)
+    form = EntryForm("x", "../../buiten", "online", "q", ("a",) * 5, ("k",), "a", "s")
+    outcome = save_entry(folder, form, None, None, Editor("anna", ""), False, "m")
+    assert not outcome.saved and outcome.errors[0].field == "partner"
+    assert not (tmp_path.parent / "buiten.yaml").exists()

@@ -142,10 +142,8 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
 
 
 async def new_form(request: web.Request) -> web.StreamResponse:
-    knowledge = context(request).matcher().knowledge
-    partner = request.query.get("partner", "")
+    partner = request.query.get("partner", "")[:100]  # preselected in the form, no more
     empty = EntryForm("", partner, "", "", (), (), "", "")
-    del knowledge
     return _form_page(request, empty, is_new=True, base="", preview=False)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +27,7 @@ from bot.knowledge import KnowledgeError, Problem, load_knowledge
 log = logging.getLogger(__name__)
 GIT_TIMEOUT_SECONDS = 20.0
 
+_PARTNER_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _lock = threading.Lock()  # one save at a time, whichever thread the request runs in
 
 
@@ -173,6 +175,11 @@ def save_entry(
     ``base_hash``: the file's hash when the form was opened; a different file now means
     someone else saved in between, and this save is refused rather than overwriting theirs.
     """
+    if not _PARTNER_RE.fullmatch(form.partner):
+        # The callers check the partner against the knowledge; this keeps any path that
+        # is not a plain file name out of the folder, whoever calls.
+        problem = FieldError("partner", "", "Kies een partner uit de lijst.")
+        return SaveOutcome(False, [problem])
     path = entry_file(root, form.partner)
     display = str(path.relative_to(root.parent))
     with _lock:
