@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,6 +74,8 @@ def common_words() -> frozenset[str]:
 
 def fold(text: str) -> str:
     """Lower case without accents: 'Beïnvloeding' → 'beinvloeding'."""
+    if text.isascii():  # most text: nothing to decompose, and casefold is lower
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
@@ -138,6 +140,9 @@ class SynonymTable:
 
     phrases: Mapping[tuple[str, ...], tuple[str, ...]]
     longest: int
+    # Per first token, the lengths of the phrases that start with it, longest first: most
+    # tokens start no phrase, and are passed over with one lookup.
+    sizes: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -155,14 +160,21 @@ class SynonymTable:
                     if lemmas != term_tokens:
                         phrases.setdefault(lemmas, term_tokens)
         longest = max((len(phrase) for phrase in phrases), default=1)
-        return cls(phrases=phrases, longest=longest)
+        starts: dict[str, set[int]] = {}
+        for phrase in phrases:
+            starts.setdefault(phrase[0], set()).add(len(phrase))
+        sizes = {token: tuple(sorted(found, reverse=True)) for token, found in starts.items()}
+        return cls(phrases=phrases, longest=longest, sizes=sizes)
 
     def apply(self, tokens: Sequence[str]) -> list[str]:
         """Replace the longest matching variant at each position, left to right."""
         out: list[str] = []
         index = 0
-        while index < len(tokens):
-            for size in range(min(self.longest, len(tokens) - index), 0, -1):
+        count = len(tokens)
+        while index < count:
+            for size in self.sizes.get(tokens[index], ()):
+                if size > count - index:
+                    continue
                 replacement = self.phrases.get(tuple(tokens[index : index + size]))
                 if replacement is not None:
                     out.extend(replacement)

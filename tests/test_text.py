@@ -102,3 +102,16 @@ def test_a_typo_tie_is_corrected_the_same_way_under_every_hash_seed() -> None:
         for seed in range(6)
     }
     assert seen == {"achter"}
+
+
+def test_synonyms_prefer_the_longest_phrase_at_each_position() -> None:
+    table = SynonymTable.build(
+        [("groepschat", ["whatsapp groep", "groep"]), ("wa", ["whatsapp"])], lambda t: t
+    )
+    assert table.apply(["de", "whatsapp", "groep", "en", "whatsapp"]) == [
+        "de",
+        "groepschat",
+        "en",
+        "wa",
+    ]
+    assert table.apply(["groep"]) == ["groepschat"]
