@@ -70,6 +70,14 @@ if [ ! -d "$SCHEMAS" ]; then
     "@microsoft/app-manifest@$MANIFEST_VERSION"
 fi
 export PARTNERBOT_TEAMS_MANIFEST_SCHEMAS="$PWD/$SCHEMAS"
+# Microsoft's Adaptive Cards library parses every card the Teams app sends (tests/).
+ADAPTIVECARDS_VERSION=${ADAPTIVECARDS_VERSION:-3.0.6}
+ADAPTIVECARDS="$TOOLS/adaptivecards/node_modules/adaptivecards/dist/adaptivecards.js"
+if [ ! -f "$ADAPTIVECARDS" ]; then
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS/adaptivecards" \
+    "adaptivecards@$ADAPTIVECARDS_VERSION"
+fi
+export PARTNERBOT_ADAPTIVECARDS="$PWD/$ADAPTIVECARDS"
 
 echo "== ruff"
 "$VENV/bin/ruff" check bot tests bench

@@ -187,6 +187,24 @@ async def test_clicking_option_2_gives_that_answer(teams: TeamsClient) -> None:
     assert chosen.title == want.title
 
 
+async def test_typing_the_number_still_works(teams: TeamsClient) -> None:
+    mark = teams.seen()
+    posted = await teams.say(teams.channel, OFFER[0], mention=True)
+    chain = posted["postConversationId"]
+    await teams.next_message(chain, mark)
+    expected(REFERENCE, OFFER[0], chain)
+    mark = teams.seen()
+    await teams.say(chain, OFFER[1], mention=True)
+    clarify = await teams.next_message(chain, mark)
+    assert clarify.title == expected(REFERENCE, OFFER[1], chain).title
+    mark = teams.seen()
+    await teams.say(chain, "1", mention=True)
+    chosen = await teams.next_message(chain, mark)
+    want = expected(REFERENCE, "1", chain)
+    assert want.kind == "answer"
+    assert chosen.title == want.title
+
+
 async def test_follow_up_for_another_partner(teams: TeamsClient) -> None:
     mark = teams.seen()
     posted = await teams.say(teams.channel, POLICE, mention=True)
