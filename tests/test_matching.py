@@ -323,3 +323,22 @@ def test_confidence_is_the_models_probability_and_falls_with_a_cost_cue(matcher:
     assert plain.kind == "answer"
     assert priced.confidence < plain.confidence
     assert priced.kind == "fallback"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hoeveel scholen in de regio Utrecht hebben al een kernteam?",
+        "mag een boa iemand fouilleren?",
+        "Mag de politie drones inzetten bij jeugdgroepen?",
+    ],
+)
+def test_only_a_word_the_knowledge_never_mentions_is_named_as_uncovered(
+    matcher: Matcher, question: str
+) -> None:
+    # "De infographic zegt niets over X" must be true of the whole infographic, not only of
+    # the nearest sections ("regio" lemmatises to "regie", which the gemeente's role names).
+    decision = matcher.decide(question)
+    assert decision.kind == "fallback"
+    assert all(word not in matcher.index.idf for word in decision.uncovered)
+    assert decision.uncovered or not decision.options

@@ -8,8 +8,8 @@ cues for things the infographic never answers (costs, dates, phone numbers, unkn
 and the earlier hand-set confidence. The result is the probability that the best entry
 answers the question, as 0-100.
 
-When the model falls back although the question is in the knowledge's words and the best
-entry leaves a heavy word unexplained, the decision says which ("uncovered") and offers the
+When the model falls back although the question is in the knowledge's words and it holds a
+word the knowledge never mentions, the decision says which ("uncovered") and offers the
 nearest sections, so the reply can say plainly that the infographic does not cover it.
 """
 
@@ -28,10 +28,9 @@ NAME_FACTOR = 0.4
 MIN_EVIDENCE = 1.0
 THIN_EVIDENCE_FACTOR = 0.2
 MAX_EVIDENCE = 4.0  # more matched words than this add nothing to the model
-# An "uncovered" fallback names a missing word only when the question otherwise reads as
-# being about the best entry, and offers only sections that score this well.
+# An "uncovered" fallback names a word only when the question otherwise reads as being
+# about the best entry, and offers only sections that score this well.
 UNCOVERED_MIN_SCORE = 25.0
-UNCOVERED_MIN_WEIGHT = 0.6
 UNCOVERED_OPTIONS = 3
 
 
@@ -100,7 +99,8 @@ def decide(
         window = [m for m in ranked if best.score - m.score < config.clarify_margin * 2]
         options = tuple(window[:3]) if len(window) >= 2 else ranked[:2]
         return Decision("clarify", ranked, options=options, confidence=sure, english=english)
-    if best.score >= UNCOVERED_MIN_SCORE and support.missing_weight >= UNCOVERED_MIN_WEIGHT:
+    # Only a word the whole knowledge never mentions is named: "zegt niets over" must be true.
+    if best.score >= UNCOVERED_MIN_SCORE and support.absent:
         # In the knowledge's words, but about something the nearest sections never mention.
         nearest = tuple(m for m in ranked[:UNCOVERED_OPTIONS] if m.score >= UNCOVERED_MIN_SCORE)
         return Decision(
@@ -109,6 +109,6 @@ def decide(
             options=nearest,
             confidence=sure,
             english=english,
-            uncovered=support.missing[:1],
+            uncovered=support.absent[:1],
         )
     return Decision("fallback", ranked, confidence=sure, english=english)

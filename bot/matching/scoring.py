@@ -38,6 +38,7 @@ class Support:
     # left out), heaviest first: the action, object or place it may not cover at all.
     missing: tuple[str, ...] = ()
     missing_weight: float = 0.0  # the heaviest missing word's weight, 1.0 = an unknown word
+    absent: tuple[str, ...] = ()  # the missing words the whole knowledge never mentions
     # Share of the topic weight on words the knowledge lacks (typos too far gone to correct
     # left out: a misspelling is not a new subject).
     unknown_share: float = 0.0
@@ -179,6 +180,7 @@ def support(index: MatchIndex, entry_index: int, analysis: Analysis) -> Support:
         coverage=coverage,
         evidence=evidence,
         missing=tuple(token for _, token in missing),
+        absent=tuple(token for _, token in missing if token not in index.idf),
         missing_weight=missing[0][0] / index.unknown_idf if missing else 0.0,
         unknown_share=unknown / topic_weight if topic_weight else 0.0,
     )
