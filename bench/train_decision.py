@@ -3,9 +3,9 @@
 A logistic regression (L2-regularised, fitted by Newton's method in pure Python) over the
 signals in ``bot.matching.decision.features``; the label is whether the best entry answers
 the question (an out-of-scope question never has one). The thresholds (answer, clarify,
-margin) are then chosen by the combined score over the same questions, and written into the
-config defaults' comment for the README. Only the tuned sets are read (see bench/eval.py):
-dev, eval-extra and the tune half of eval-fresh.
+margin) are then chosen by the combined score over the same questions and printed: set them
+as the defaults in bot/config.py and config.example.yaml. Only the tuned sets are read (see
+bench/eval.py): dev, eval-extra and the tune half of eval-fresh.
 
 Run: python bench/train_decision.py [--write] [--l2 1.0]
 """
@@ -30,6 +30,7 @@ from bot.matching.matcher import Considered
 from bot.models import Decision
 
 MODEL = ROOT / "bot" / "matching" / "model.py"
+Row = tuple[Considered, set[tuple[str, str]]]  # a considered question and its right answers
 
 
 def _pair(match: object) -> tuple[str, str]:
@@ -77,17 +78,7 @@ def fit(xs: list[list[float]], ys: list[int], l2: float) -> list[float]:
     return w
 
 
-def considered(matcher: Matcher) -> list[tuple[Considered, set[tuple[str, str]]]]:
-    found = []
-    for _name, (cases, tuned) in named_sets().items():
-        if tuned:
-            for case in cases:
-                accept = {tuple(p) for p in case.get("accept") or []}  # type: ignore[attr-defined]
-                found.append((matcher.consider(str(case["q"])), accept))
-    return found
-
-
-def combined(config: MatchingConfig, seen: list[tuple[Considered, set[tuple[str, str]]]]) -> float:
+def combined(config: MatchingConfig, seen: list[Row]) -> float:
     """The combined score of ``config`` over already considered questions."""
     points = 0.0
     for item, accept in seen:
@@ -122,9 +113,6 @@ def render(names: list[str], weights: list[float]) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-Row = tuple[Considered, set[tuple[str, str]]]
 
 
 def _signals(item: Considered) -> dict[str, float] | None:
