@@ -139,6 +139,7 @@ def tried_values(ctx: EditorContext, tried: Tried) -> dict[str, Any]:
         "decision": DECISION_NL.get(decision.kind, decision.kind) if decision else None,
         "score": round(decision.confidence) if decision else None,
         "candidates": candidates(decision.matches, knowledge) if decision else [],
+        "all_entries": sorted(knowledge.entries, key=lambda entry: entry.id),
     }
 
 
