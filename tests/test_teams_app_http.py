@@ -201,3 +201,29 @@ async def test_a_valid_token_from_another_tenant_is_403(
     status, _ = await post(client, body, f"Bearer {token()}")
     assert status == 403
     assert counted(metrics, "403") == 1
+
+
+@pytest.fixture
+async def local_client(metrics: Metrics) -> AsyncIterator[TestClient[Any, Any]]:
+    """The app as the Playground reaches it: unauthenticated, on loopback."""
+    config = Config(teams_app=TeamsAppConfig(unauthenticated=True))
+    assistant = Assistant(load_knowledge(), config, metrics)
+    serial = SerialAssistant(assistant)
+    store = Store(":memory:")
+    teams = TeamsApp(config, serial, store, metrics, {})
+    app = build_web_app(config, assistant, metrics, [teams])
+    async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
+        yield test_client
+    serial.close()
+    store.close()
+
+
+@pytest.mark.parametrize("kind", ["messageUpdate", "messageReaction", "event", "typing"])
+async def test_other_activities_are_accepted_and_their_text_never_logged(
+    local_client: TestClient[Any, Any], caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    data = {**channel_message(), "type": kind, "text": "geheime tekst van een gebruiker"}
+    with caplog.at_level("DEBUG"):
+        status, _ = await post(local_client, json.dumps(data).encode(), None)
+    assert status == 202
+    assert "geheime tekst" not in caplog.text

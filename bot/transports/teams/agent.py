@@ -31,6 +31,7 @@ from microsoft_agents.hosting.core import (
     AgentApplication,
     AgentAuthConfiguration,
     MemoryStorage,
+    RouteRank,
     TurnContext,
     TurnState,
 )
@@ -82,6 +83,10 @@ def _auth_configuration(app: TeamsAppConfig, environ: Mapping[str, str]) -> Agen
         cert_pfx_file=app.certificate_file or None,
         anonymous_allowed=False,
     )
+
+
+def _not_invoke(context: TurnContext) -> bool:
+    return context.activity.type != "invoke"
 
 
 def _quiet_sdk_logs(unauthenticated: bool) -> None:
@@ -142,10 +147,10 @@ class TeamsApp:
             remove_recipient_mention=False,
             start_typing_timer=False,
         )
-        self.agent.activity("message")(self._on_turn)
+        # Every activity goes to _on_turn (app_events decides); an activity without a route
+        # would make the SDK log its text at WARNING (an edited message, for one).
         self.agent.activity("invoke")(self._on_turn)
-        self.agent.activity("conversationUpdate")(self._on_turn)
-        self.agent.activity("installationUpdate")(self._on_turn)  # ignored; welcome on the other
+        self.agent.add_route(_not_invoke, self._on_turn, rank=RouteRank.LAST)
         # Without a reply id (the Playground's feedback invoke has none) a vote counts for
         # the last answer the voter got in that conversation.
         self._last_answer: OrderedDict[tuple[str, str], str] = OrderedDict()
