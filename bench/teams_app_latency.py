@@ -9,6 +9,10 @@ round trip is from the user's POST to the Playground until the bot's message arr
 Playground's websocket: Playground -> /api/messages -> the bot's answer -> Bot Connector ->
 websocket. The echo agent is the floor (Playground, SDK, Connector calls); the target is a
 ratio of at most 1.10 at p50 and p95. Needs the Playground from scripts/test.sh (.tools/).
+
+``--direct``: without the Playground. Both apps in this process, activities POSTed straight
+to their ``/api/messages``, replies taken by a stub Bot Connector on loopback; the time is
+from the POST until the reply reaches the stub. This isolates the bot's own work.
 """
 
 from __future__ import annotations
@@ -149,7 +153,88 @@ async def measure(count: int, workdir: Path, card: bool) -> None:
             process.terminate()
             process.wait(20)
     floor = "echo agent replying with an answer card" if card else "echo agent replying with text"
-    print(f"Teams app round trip through the Agents Playground, {count} questions, personal chat")
+    report(times, count, f"Agents Playground; {floor}")
+
+
+async def measure_direct(count: int, workdir: Path) -> None:
+    """Both apps in-process behind a stub Connector: the bot's cost without the Playground."""
+    import aiohttp
+    from aiohttp import web
+    from teams_echo_agent import build as build_echo
+
+    from bot.admin import Upkeep
+    from bot.assistant import Assistant
+    from bot.config import Config, TeamsAppConfig
+    from bot.knowledge import load_knowledge
+    from bot.metrics import Metrics
+    from bot.serial_assistant import SerialAssistant
+    from bot.store import Store
+    from bot.transports.teams.agent import TeamsApp
+    from bot.web import build_web_app
+
+    arrived: dict[str, asyncio.Future[float]] = {}
+
+    async def connector(request: web.Request) -> web.Response:
+        await request.read()
+        arrived.pop(request.match_info["conversation"]).set_result(time.perf_counter())
+        return web.json_response({"id": "reply"})
+
+    config = Config(teams_app=TeamsAppConfig(unauthenticated=True))
+    metrics = Metrics()
+    assistant = Assistant(load_knowledge(), config, metrics)
+    store = Store(workdir / "bot.sqlite3")
+    Upkeep(config, assistant, store).install()  # the question counting, as in `run`
+    serial = SerialAssistant(assistant)
+    stub = web.Application()
+    stub.router.add_post("/_connector/v3/conversations/{conversation}/activities/{id}", connector)
+    apps = {
+        "stub": stub,
+        "bot": build_web_app(
+            config, assistant, metrics, [TeamsApp(config, serial, store, metrics, {})]
+        ),
+        "echo": build_echo(),
+    }
+    ports, runners = {}, []
+    for name, app in apps.items():
+        runner = web.AppRunner(app)
+        await runner.setup()
+        ports[name] = free_port()
+        await web.TCPSite(runner, "127.0.0.1", ports[name]).start()
+        runners.append(runner)
+    times: dict[str, list[float]] = {"bot": [], "echo": []}
+    texts = ["hallo", "wat doet de politie online?", *questions(count)]
+    async with aiohttp.ClientSession() as http:
+        for index, text in enumerate(texts):
+            for name in ("bot", "echo"):
+                conversation = f"{name}-chat"
+                activity = {
+                    "type": "message",
+                    "id": f"q{index}",
+                    "channelId": "msteams",
+                    "serviceUrl": f"http://127.0.0.1:{ports['stub']}/_connector",
+                    "from": {"id": "29:user", "aadObjectId": "user"},
+                    "recipient": {"id": "28:bot"},
+                    "conversation": {"id": conversation, "conversationType": "personal"},
+                    "text": text,
+                }
+                reply = asyncio.get_running_loop().create_future()
+                arrived[conversation] = reply
+                started = time.perf_counter()
+                async with http.post(
+                    f"http://127.0.0.1:{ports[name]}/api/messages", json=activity
+                ) as response:
+                    await response.read()
+                if index >= 2:  # the first two warm up
+                    times[name].append(await reply - started)
+    for runner in runners:
+        await runner.cleanup()
+    serial.close()
+    store.close()
+    report(times, count, "none: POSTed straight to /api/messages, stub Connector")
+
+
+def report(times: dict[str, list[float]], count: int, floor: str) -> None:
+    print(f"Teams app round trip, {count} questions in one personal chat")
     print(f"floor: {floor}")
     print(f"{'':10}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
     for name, values in times.items():
@@ -170,10 +255,16 @@ def main() -> None:
         action="store_true",
         help="the echo agent replies with an answer card (same payload as the bot), not text",
     )
+    parser.add_argument(
+        "--direct", action="store_true", help="without the Playground: the bot's own cost"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="teams-app-bench-") as folder:
         os.environ.setdefault("PARTNERBOT_CACHE_DIR", str(Path(folder) / "cache"))
-        asyncio.run(measure(args.questions, Path(folder), args.card_echo))
+        if args.direct:
+            asyncio.run(measure_direct(args.questions, Path(folder)))
+        else:
+            asyncio.run(measure(args.questions, Path(folder), args.card_echo))
 
 
 if __name__ == "__main__":
