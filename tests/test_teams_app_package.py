@@ -45,7 +45,9 @@ def schema() -> dict[str, object]:
     folder = Path(os.environ.get(SCHEMA_ENV) or DEFAULT_SCHEMAS)
     path = folder / f"v{MANIFEST_VERSION}" / "MicrosoftTeams.schema.json"
     if not path.exists():
-        pytest.fail(f"no manifest schema at {path}: run scripts/test.sh")
+        # scripts/test.sh installs it and sets the variable below: there a miss is a failure.
+        missing = pytest.fail if os.environ.get("PARTNERBOT_REQUIRE_PLAYGROUND") else pytest.skip
+        missing(f"no manifest schema at {path}: run scripts/test.sh")
     loaded: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
     return loaded
 
