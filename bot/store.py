@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 MAX_LOGGED_CHARS = 500  # a logged question is cut to this length (after redaction)
+_DIRECT = "direct:"  # kv key prefix: rooms invited to as a direct chat
 _SYNC_TOKEN = "matrix.sync_token"  # noqa: S105 - a key name, not a secret
 
 
@@ -275,6 +276,18 @@ class Store:
                 "VALUES (?, ?, ?)",
                 (room_id, inviter, at),
             )
+
+    def record_direct(self, room_id: str) -> None:
+        """A room the bot was invited to as a direct (1:1) chat."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (_DIRECT + room_id, "1")
+            )
+
+    def is_direct(self, room_id: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM kv WHERE key = ?", (_DIRECT + room_id,))
+            return row.fetchone() is not None
 
     def joined_on_allowed_invite(self, room_id: str) -> bool:
         with self._lock:

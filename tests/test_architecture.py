@@ -92,7 +92,7 @@ def test_only_the_matrix_transport_imports_nio() -> None:
         for path in SOURCES
         if any(within(name, "nio") for name in imports_of(path))
     }
-    assert importers == {"bot.transports.matrix"}
+    assert importers and all(within(name, "bot.transports.matrix") for name in importers)
 
 
 def test_only_the_teams_app_modules_import_the_agents_sdk() -> None:

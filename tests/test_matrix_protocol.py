@@ -92,10 +92,11 @@ def test_reply_content_outside_thread_is_a_rich_reply_notice() -> None:
 
 def test_reply_content_in_thread_keeps_thread_and_reply() -> None:
     relation = reply_content(_reply(), "$q", "@alice:example.org", "$root")["m.relates_to"]
+    # m.in_reply_to names the question itself: a real reply, not a fallback (threads spec).
     assert relation == {
         "rel_type": "m.thread",
         "event_id": "$root",
-        "is_falling_back": True,
+        "is_falling_back": False,
         "m.in_reply_to": {"event_id": "$q"},
     }
 
