@@ -78,8 +78,22 @@ class PrivacyConfig:
 
 @dataclass(frozen=True)
 class AdminConfig:
-    users: tuple[str, ...] = ()
-    room: str | None = None
+    """Admins per transport: a sender id only counts on the transport it belongs to (a
+    Teams sender named ``@beheerder:example.org`` is not that Matrix user)."""
+
+    matrix: tuple[str, ...] = ()  # Matrix user ids
+    teams: tuple[str, ...] = ()  # Teams users' Entra object ids (aadObjectId)
+    users: tuple[str, ...] = ()  # older name for ``matrix``: Matrix user ids only
+    room: str | None = None  # the Matrix admin room
+
+    def ids_for(self, transport: str) -> tuple[str, ...]:
+        """The admin ids of one transport: "matrix", or "teams"/"teams_app" (the webhook and
+        the Teams app share Entra object ids); none for any other."""
+        if transport == "matrix":
+            return (*self.matrix, *self.users)
+        if transport in ("teams", "teams_app"):
+            return self.teams
+        return ()
 
 
 @dataclass(frozen=True)

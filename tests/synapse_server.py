@@ -403,6 +403,15 @@ def unique(prefix: str) -> str:
     return f"{prefix}{os.getpid()}x{next(_names)}"
 
 
+def matrix_facts(bot_user_id: str) -> dict[str, Any]:
+    """What the Matrix transport says of every question, besides mention and direct chat."""
+    from bot.config import AssistantConfig
+    from bot.transports.matrix.events import address_hint
+
+    prefix = AssistantConfig().command_prefix
+    return {"can_post_later": True, "address_hint": address_hint(bot_user_id, prefix)}
+
+
 class BotRunner:
     """The real MatrixTransport with the real Assistant and shipped knowledge, as a task."""
 
@@ -482,6 +491,7 @@ class BotRunner:
         """What the assistant itself answers to this question: the reply the room must get."""
         from bot.models import Question
 
+        facts = {**matrix_facts(self.user_id), **facts}
         question = Question(
             text=text, transport="matrix", conversation_id=room_id, sender_id=sender, **facts
         )

@@ -21,6 +21,7 @@ ADMIN = "@beheer:example.org"
 OTHER = "@iemand:example.org"
 ADMIN_ROOM = "!beheer:example.org"
 GROUP = "!partners:example.org"
+TEAMS_ADMIN = "00000000-0000-4000-8000-00000000beef"  # an Entra object id
 BOT = Path(__file__).resolve().parent.parent / "bot"
 
 
@@ -33,9 +34,9 @@ class Harness:
     def __init__(self, knowledge: KnowledgeBase, **config: object) -> None:
         self.now = T0
         self.store = Store(":memory:")
-        self.config = replace(  # type: ignore[arg-type]
-            Config(), admins=AdminConfig(users=(ADMIN,), room=ADMIN_ROOM), **config
-        )
+        admins = AdminConfig(users=(ADMIN,), teams=(TEAMS_ADMIN,), room=ADMIN_ROOM)
+        config.setdefault("admins", admins)
+        self.config = replace(Config(), **config)  # type: ignore[arg-type]
         self.assistant = Assistant(knowledge, self.config)
         self.upkeep = Upkeep(self.config, self.assistant, self.store, lambda: self.now)
         self.upkeep.install()
@@ -84,11 +85,28 @@ def test_admins_use_the_admin_room_or_a_direct_chat(harness: Harness) -> None:
     assert harness.say("!status").kind == "status"
 
 
-def test_without_an_admin_room_admins_may_use_any_room(knowledge: KnowledgeBase) -> None:
-    harness = Harness(knowledge)
-    harness.config = replace(harness.config, admins=AdminConfig(users=(ADMIN,)))
-    harness.upkeep.config = harness.config
-    assert harness.say("!status", room=GROUP).kind == "status"
+def test_without_an_admin_room_admin_output_stays_private(knowledge: KnowledgeBase) -> None:
+    harness = Harness(knowledge, admins=AdminConfig(users=(ADMIN,)))
+    for command in ("!unanswered", "!stats", "!status"):
+        assert harness.say(command, room=GROUP).kind == "refusal"
+        assert harness.say(command, room="!dm:example.org", private=True).kind == "status"
+
+
+def test_admin_ids_count_only_on_their_own_transport(knowledge: KnowledgeBase) -> None:
+    teams_admin = "29:1a2b3c-entra-object-id"
+    harness = Harness(knowledge, admins=AdminConfig(matrix=(ADMIN,), teams=(teams_admin,)))
+    # A Teams sender who calls themselves the Matrix admin is nobody special.
+    impostor = harness.say("!stats", sender=ADMIN, transport="teams", private=True)
+    assert impostor.kind == "refusal" and "alleen voor beheerders" in impostor.text
+    assert harness.say("!status", sender=teams_admin, transport="matrix").kind == "refusal"
+    # The Teams admin in a shared channel (every webhook conversation) is refused there ...
+    channel = harness.say("!unanswered", sender=teams_admin, room="19:channel", transport="teams")
+    assert channel.kind == "refusal" and "1-op-1" in channel.text
+    # ... and served in a 1:1 chat with the bot.
+    direct = harness.say(
+        "!unanswered", sender=teams_admin, room="a:1on1", transport="teams", private=True
+    )
+    assert direct.kind == "status"
 
 
 def test_reload_only_requests_and_says_where_the_result_goes(harness: Harness) -> None:
@@ -99,7 +117,9 @@ def test_reload_only_requests_and_says_where_the_result_goes(harness: Harness) -
     assert request.conversation_id == ADMIN_ROOM and request.sender_id == ADMIN
     dm = harness.say("!reload", room="!dm:example.org", always_addressed=True, private=True)
     assert "hier en in de beheerruimte" in dm.text
-    teams = harness.say("!herlaad", transport="teams")
+    teams = harness.say(
+        "!herlaad", sender=TEAMS_ADMIN, room="a:1on1", transport="teams", private=True
+    )
     assert "!status" in teams.text  # Teams cannot be told later: ask for the status
 
 
@@ -108,7 +128,7 @@ def test_mention_without_prefix_works_but_a_question_is_still_a_question(
 ) -> None:
     assert harness.say("status", mentioned=True).kind == "status"
     asked = harness.say("status van de politie online bevoegdheden", mentioned=True)
-    assert asked.kind in {"answer", "clarify", "fallback"}
+    assert asked.kind != "status"
     assert harness.say("!unknown-admin-thing").title == "Onbekend commando"
 
 

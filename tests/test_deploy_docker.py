@@ -205,6 +205,7 @@ def installed(stages: list[Stage], tmp_path_factory: pytest.TempPathFactory) -> 
     yield Installed(venv, venv / "bin" / "python", venv / "bin" / "partnerbot")
 
 
+@pytest.mark.slow
 def test_the_install_is_the_package_not_the_checkout(installed: Installed, tmp_path: Path) -> None:
     result = subprocess.run(
         [
@@ -226,6 +227,7 @@ def test_the_install_is_the_package_not_the_checkout(installed: Installed, tmp_p
     assert shipped_data and data == repr(shipped_data)
 
 
+@pytest.mark.slow
 def test_the_installed_bot_serves_and_the_healthcheck_judges_it(
     installed: Installed, stages: list[Stage], tmp_path: Path
 ) -> None:

@@ -305,7 +305,6 @@ def test_echoed_user_text_cannot_add_card_structure(hostile: str) -> None:
     assert len(echoed_card["body"]) == len(plain_card["body"])
     assert [b["type"] for b in echoed_card["body"]] == [b["type"] for b in plain_card["body"]]
     assert "actions" not in echoed_card
-    assert json.loads(json.dumps(echoed_card)) == echoed_card
 
 
 def test_mailto_addresses_are_url_encoded() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from nio import RoomMessageNotice, RoomSendResponse
-from synapse_server import BotRunner, Human, SynapseServer, in_reply_to, unique
+from synapse_server import BotRunner, Human, SynapseServer, in_reply_to, matrix_facts, unique
 
 from bot.app import Maintenance, announce_to, start_maintenance
 from bot.assistant import Assistant
@@ -68,6 +68,7 @@ class UpkeepBot(BotRunner):
         knowledge = self.assistant.knowledge
         if self._reference is None or self._reference.knowledge is not knowledge:
             self._reference = Assistant(knowledge, self.config)
+        facts = {**matrix_facts(self.user_id), **facts}
         question = Question(
             text=text, transport="matrix", conversation_id=room_id, sender_id=sender, **facts
         )

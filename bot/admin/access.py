@@ -11,11 +11,16 @@ NOT_HERE = "Beheercommando's werken alleen in de beheerruimte of in een 1-op-1-g
 
 
 def admin_refusal(config: Config, question: Question) -> Reply | None:
-    """None when ``question`` may run an admin command; else the refusal to send."""
+    """None when ``question`` may run an admin command; else the refusal to send.
+
+    Admins are configured per transport, and admin output (statistics, logged questions)
+    is only given in a private place: a 1:1 chat or the admin room, never a shared room or
+    a Teams channel, also when no admin room is configured.
+    """
     admins = config.admins
-    if question.sender_id not in admins.users:
+    if not question.sender_id or question.sender_id not in admins.ids_for(question.transport):
         return refusal(NOT_AN_ADMIN)
-    if admins.room and question.conversation_id != admins.room and not question.private:
-        # Stats and logged questions are for admins' eyes only: not in a shared room.
+    in_admin_room = admins.room is not None and question.conversation_id == admins.room
+    if not (question.private or in_admin_room):
         return refusal(NOT_HERE)
     return None

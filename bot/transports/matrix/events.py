@@ -69,6 +69,14 @@ class Ignore:
 Reading = Ask | Feedback | Withdrawn | Ignore
 
 
+def address_hint(bot_user_id: str, prefix: str) -> str:
+    """How to address the bot on Matrix, for the help text."""
+    return (
+        f"In een ruimte noem je mij ({bot_user_id}) in je bericht, of begin je met {prefix}; "
+        "in een 1-op-1-gesprek met mij is elk bericht een vraag."
+    )
+
+
 class EventReader:
     def __init__(
         self,
@@ -89,11 +97,7 @@ class EventReader:
         self._offers = offers
 
     def address_hint(self) -> str:
-        prefix = self._config.assistant.command_prefix
-        return (
-            f"In een ruimte noem je mij ({self._me}) in je bericht, of begin je met {prefix}; "
-            "in een 1-op-1-gesprek met mij is elk bericht een vraag."
-        )
+        return address_hint(self._me, self._config.assistant.command_prefix)
 
     def read(self, event: Event, room: Room) -> Reading:
         if isinstance(event, MegolmEvent):

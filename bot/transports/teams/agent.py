@@ -348,7 +348,9 @@ class TeamsApp:
         """The first (and latest) 1:1 chat of an admin is where reload results go."""
         if conversation_type(activity) != "personal":
             return
-        if not question.sender_id or question.sender_id not in self._config.admins.users:
+        if not question.sender_id or question.sender_id not in self._config.admins.ids_for(
+            question.transport
+        ):
             return
         reference = _reference(activity)
         if self._store.get_value(_ADMIN_CHAT) != reference:
