@@ -76,7 +76,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
             {
                 "web": {"host": "127.0.0.1", "port": bot_port},
                 "storage": {"path": str(workdir / "bot.sqlite3")},
-                "admins": {"users": [PLAYGROUND_ADMIN]},
+                "admins": {"teams": [PLAYGROUND_ADMIN]},
                 "teams_app": {"unauthenticated": True},
             }
         ),
