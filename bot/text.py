@@ -227,6 +227,9 @@ def normalize(
 # jeugd+handhaver, veiligheid+s+plan, jongere+n+werk.
 _LINKERS = ("", "s", "e", "en", "n")
 _MIN_PART = 3
+# Splitting tries every cut, and each tail again (quadratic in the word's length): a word
+# longer than any real compound is not split at all, so one 1,000-letter word costs nothing.
+MAX_COMPOUND_LETTERS = 40
 
 
 class Vocabulary:
@@ -276,7 +279,7 @@ class Vocabulary:
 
     def split_compound(self, word: str, depth: int = 2) -> tuple[str, ...] | None:
         """Known parts of a compound ('jeugdhandhaver' → ('jeugd', 'handhaver')), or None."""
-        if depth == 0 or not word.isalpha():
+        if depth == 0 or not word.isalpha() or len(word) > MAX_COMPOUND_LETTERS:
             return None
         best: tuple[str, ...] | None = None
         for cut in range(len(word) - _MIN_PART, _MIN_PART - 1, -1):

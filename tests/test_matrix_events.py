@@ -21,7 +21,7 @@ from bot.config import Config, MatrixConfig
 from bot.models import Question, Reply
 from bot.store import Store
 from bot.transports.matrix.events import Ask, EventReader, Feedback, Ignore, Room
-from bot.transports.matrix.rooms import inviter_from_membership
+from bot.transports.matrix.rooms import Invite, invite_from_membership
 from bot.transports.matrix.transport import MatrixTransport
 
 BOT = "@partnerwijzer:example.org"
@@ -119,7 +119,7 @@ def test_a_thread_message_is_answered_in_its_thread(reader: Reader) -> None:
     ("event", "reason"),
     [
         (text_event("hoi", sender=BOT), "own event"),
-        (text_event("hoi", at=NOW - 3600), "older than the catch-up window"),
+        (text_event("hoi", at=NOW - 3600), "too old to answer"),
         (
             text_event(
                 "* hoi", content={"m.relates_to": {"rel_type": "m.replace", "event_id": "$q0"}}
@@ -256,7 +256,7 @@ async def test_an_invite_is_logged_without_the_inviter_and_direct_is_kept(
     assert "alice" not in caplog.text.lower()
 
 
-def test_the_inviter_is_read_back_from_the_join_event() -> None:
+def test_the_invite_is_read_back_from_the_join_event() -> None:
     join = RoomMemberEvent.from_dict(
         {
             "type": "m.room.member",
@@ -265,8 +265,58 @@ def test_the_inviter_is_read_back_from_the_join_event() -> None:
             "state_key": BOT,
             "origin_server_ts": 1,
             "content": {"membership": "join"},
-            "unsigned": {"prev_content": {"membership": "invite"}, "prev_sender": ALICE},
+            "unsigned": {
+                "prev_content": {"membership": "invite", "is_direct": True},
+                "prev_sender": ALICE,
+            },
         }
     )
     assert isinstance(join, RoomMemberEvent)
-    assert inviter_from_membership(join) == ALICE
+    assert invite_from_membership(join) == Invite(ALICE, direct=True)
+
+
+class StateClient:
+    """A client stand-in for a room whose join event lost its invite record."""
+
+    def __init__(self, invite: RoomMemberEvent) -> None:
+        self.invite = invite
+
+    async def room_get_event(self, room_id: str, event_id: str) -> Any:
+        from nio import RoomGetEventResponse
+
+        assert event_id == "$invite"
+        return RoomGetEventResponse.from_dict(self.invite.source)
+
+
+async def test_a_lost_store_is_re_derived_from_member_state(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.transports.matrix.rooms import Rooms
+
+    def member(event_id: str, sender: str, membership: str, **extra: Any) -> RoomMemberEvent:
+        event = RoomMemberEvent.from_dict(
+            {
+                "type": "m.room.member",
+                "event_id": event_id,
+                "sender": sender,
+                "state_key": BOT,
+                "origin_server_ts": 1,
+                "content": {"membership": membership, **extra.pop("content", {})},
+                **extra,
+            }
+        )
+        assert isinstance(event, RoomMemberEvent)
+        return event
+
+    invite = member("$invite", ALICE, "invite", content={"is_direct": True})
+    join = member("$join", BOT, "join", unsigned={"replaces_state": "$invite"})
+    rooms = Rooms(CONFIG, store)
+    with caplog.at_level(logging.INFO):
+        served = await rooms.serves_joined(StateClient(invite), "!dm:example.org", [join])  # type: ignore[arg-type]
+        stranger = member("$i2", "@eve:elsewhere.org", "invite")
+        other = member("$j2", BOT, "join", unsigned={"replaces_state": "$invite"})
+        unserved = await rooms.serves_joined(StateClient(stranger), "!x:example.org", [other])  # type: ignore[arg-type]
+    assert served and store.joined_on_allowed_invite("!dm:example.org")
+    assert store.is_direct("!dm:example.org")
+    assert not unserved
+    assert "room !x:example.org: not served" in caplog.text

@@ -94,6 +94,29 @@ async def test_questions_older_than_catch_up_window_are_not_answered(
     answered_once(alice, [first, control], bot.user_id)
 
 
+async def test_a_lost_store_answers_no_history_and_keeps_serving_invited_rooms(
+    people: dict[str, Human], bot: BotRunner
+) -> None:
+    alice = people["alice"]
+    room_id = await dm_with_bot(alice, bot)  # joined on an allowed invite, as a direct chat
+    first = await alice.send(room_id, QUESTIONS[0])
+    await alice.wait_reply(first, bot.user_id)
+    await bot.stop()
+    while_lost = await alice.send(room_id, QUESTIONS[1])
+    # The volume was not mounted: the bot starts with an empty store.
+    for path in Path(bot.config.storage.path).parent.glob(Path(bot.config.storage.path).name + "*"):
+        path.unlink()
+
+    # Synapse may hand the new start its cached first sync of the old one (2 min): that must
+    # not bring the question sent meanwhile back as new.
+    await bot.start()
+    # Still the same direct chat: a plain question is answered, without a mention.
+    control = await alice.send(room_id, QUESTIONS[2])
+    await alice.wait_reply(control, bot.user_id)
+    assert alice.replies_to(while_lost, bot.user_id) == []  # history is only learned
+    answered_once(alice, [first, control], bot.user_id)
+
+
 async def test_homeserver_restart_mid_run_loses_and_duplicates_nothing(
     own_synapse: SynapseServer, tmp_path: Path
 ) -> None:

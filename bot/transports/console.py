@@ -12,7 +12,13 @@ from bot.models import Question
 def console_question(text: str) -> Question:
     """A question typed in the terminal: every line is for the bot, and only the person at
     the terminal reads the answer."""
-    return Question(text=text, transport="console", always_addressed=True, private=True)
+    return Question(
+        text=text,
+        transport="console",
+        always_addressed=True,
+        private=True,
+        address_hint="Typ je vraag gewoon in: elke regel is een vraag.",
+    )
 
 
 _QUIT_WORDS = frozenset({"quit", "exit", "stop", "doei", "q", ":q"})

@@ -127,7 +127,7 @@ class EventReader:
         if self._seen(event.event_id):
             return Ignore("already answered")
         if event.server_timestamp < self._not_before():
-            return Ignore("older than the catch-up window")
+            return Ignore("too old to answer")  # the catch-up window, or a fresh store's start
         relation = event.source.get("content", {}).get("m.relates_to") or {}
         if relation.get("rel_type") == "m.replace":
             return Ignore("an edit")  # of an earlier message, not a new question

@@ -13,6 +13,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from nio import (
@@ -35,14 +36,21 @@ from bot.waiting import Backoff
 log = logging.getLogger(__name__)
 
 
-def inviter_from_membership(event: RoomMemberEvent) -> str | None:
-    """Who invited the bot, from its own join event's record of the state it replaced."""
+@dataclass(frozen=True)
+class Invite:
+    inviter: str
+    direct: bool  # the invite said this is a 1:1 chat (``is_direct``)
+
+
+def invite_from_membership(event: RoomMemberEvent) -> Invite | None:
+    """The invite the bot joined on, from its own join event's record of the state it
+    replaced (``unsigned.prev_content`` and ``prev_sender``, as Synapse sends them)."""
     unsigned = event.source.get("unsigned") or {}
     previous = unsigned.get("prev_content") or event.prev_content or {}
-    if previous.get("membership") != "invite":
-        return None
     sender = unsigned.get("prev_sender")
-    return sender if isinstance(sender, str) else None
+    if previous.get("membership") != "invite" or not isinstance(sender, str):
+        return None
+    return Invite(sender, previous.get("is_direct") is True)
 
 
 class Rooms:
@@ -74,32 +82,36 @@ class Rooms:
         served is logged once, with why."""
         if self.serves(room_id):
             return True
-        inviter = await self._inviter(client, room_id, events)
-        if inviter is not None and inviter_allowed(inviter, room_id, self._matrix):
-            self._store.record_join(room_id, inviter, self._clock())
+        invite = await self._invite(client, room_id, events)
+        if invite is not None and inviter_allowed(invite.inviter, room_id, self._matrix):
+            self._store.record_join(room_id, invite.inviter, self._clock())
+            if invite.direct:
+                self._store.record_direct(room_id)
             log.info("room %s: joined on an allowed invite, serving it again", room_id)
             return True
         if room_id not in self._unserved_logged:
             self._unserved_logged.add(room_id)
-            why = "invited by someone not allowed" if inviter else "inviter unknown"
+            why = "invited by someone not allowed" if invite else "inviter unknown"
             log.warning("room %s: not served (not an allowed room; %s)", room_id, why)
         return False
 
-    async def _inviter(self, client: AsyncClient, room_id: str, events: list[Any]) -> str | None:
+    async def _invite(self, client: AsyncClient, room_id: str, events: list[Any]) -> Invite | None:
+        """The invite the bot joined on: from its join event, else the state it replaced."""
         own = [e for e in events if isinstance(e, RoomMemberEvent) and e.state_key == self._me]
-        for event in reversed(own):
-            inviter = inviter_from_membership(event)
-            if inviter is not None:
-                return inviter
-            replaced = (event.source.get("unsigned") or {}).get("replaces_state")
-            if isinstance(replaced, str):
-                try:
-                    found = await client.room_get_event(room_id, replaced)
-                except NETWORK_ERRORS:
-                    return None
-                event = found.event if isinstance(found, RoomGetEventResponse) else None
-                if isinstance(event, RoomMemberEvent) and event.membership == "invite":
-                    return str(event.sender)
+        for join in reversed(own):
+            invite = invite_from_membership(join)
+            if invite is not None:
+                return invite
+            replaced = (join.source.get("unsigned") or {}).get("replaces_state")
+            if not isinstance(replaced, str):
+                continue
+            try:
+                found = await client.room_get_event(room_id, replaced)
+            except NETWORK_ERRORS:
+                return None
+            previous = found.event if isinstance(found, RoomGetEventResponse) else None
+            if isinstance(previous, RoomMemberEvent) and previous.membership == "invite":
+                return Invite(str(previous.sender), previous.content.get("is_direct") is True)
         return None
 
     def handle_invites(

@@ -341,7 +341,7 @@ class MatrixTransport:
                 log.info("feedback %s withdrawn", reading.redacts)
             return None
         if isinstance(reading, Ignore):
-            if reading.reason in ("undecryptable", "older than the catch-up window"):
+            if reading.reason in ("undecryptable", "too old to answer"):
                 log.info("event %s in %s: %s", event.event_id, room.room_id, reading.reason)
             return None
         if not answer:

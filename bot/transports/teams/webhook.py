@@ -141,6 +141,7 @@ class TeamsWebhook:
             conversation_id=activity.conversation_id,
             sender_id=activity.sender_id,
             mentioned=True,  # Teams only calls an outgoing webhook when it is @mentioned
+            address_hint="In een kanaal noem je mij met een @-vermelding in je bericht.",
         )
         try:
             reply = await self.answer_within(question, self._teams.reply_timeout_seconds)
