@@ -170,3 +170,4 @@ async def test_sigterm_with_replies_in_flight_exits_cleanly_and_loses_nothing(
         assert "Traceback" not in text
         for question in QUESTIONS:
             assert question not in text  # message text is never logged
+        assert alice.user_id not in text  # nor who asked
