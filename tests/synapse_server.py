@@ -337,6 +337,9 @@ class Human:
 
         response = await self.client.join(room_id)
         assert isinstance(response, JoinResponse), response
+        # nio learns the room only from the next sync; sending before that fails (an
+        # encrypting client needs the room's members).
+        await self.wait_joined(room_id, self.user_id)
 
     async def wait_joined(self, room_id: str, user_id: str) -> None:
         await self.wait_for(lambda room, e: room == room_id and is_membership(e, user_id, "join"))
