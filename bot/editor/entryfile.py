@@ -18,6 +18,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from bot.models import Entry
+from bot.safe_yaml import MAX_FILE_BYTES, YamlProblem, decode, parse_yaml
 
 # Whether the knowledge knows the optional one- or two-sentence ``lead`` yet.
 HAS_LEAD = "lead" in {item.name for item in dataclasses.fields(Entry)}
@@ -101,7 +102,27 @@ def entry_file(root: Path, partner: str) -> Path:
     return root / "entries" / f"{partner}.yaml"
 
 
+def _within_limits(text: str) -> None:
+    """Refuse a text the knowledge loader would refuse for its size, depth or aliases.
+
+    ruamel.yaml has no such limits: a few lines of aliases ("billion laughs"), thousands of
+    nesting levels or megabytes of junk would cost the console memory, a RecursionError or
+    minutes while holding the save lock. The bounded, non-recursive reader of the loader
+    looks at the text first, so ruamel only ever sees what the bot itself would read.
+    """
+    if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise EntryFileError(
+            f"het bestand is te groot om te bewerken (de grens is {MAX_FILE_BYTES / 1e6:.1f} MB)"
+        )
+    try:
+        parse_yaml(text)
+    except YamlProblem as problem:
+        where = f" (regel {problem.line})" if problem.line else ""
+        raise EntryFileError(f"het bestand is geen geldige YAML{where}: {problem.dutch}") from None
+
+
 def _load(text: str) -> CommentedMap:
+    _within_limits(text)
     try:
         data = _yaml().load(text) if text.strip() else None
     except YAMLError as error:
@@ -208,8 +229,9 @@ def apply_entry(text: str, form: EntryForm, original_id: str | None) -> str:
 def field_lines(text: str, entry_id: str) -> dict[str, tuple[int, int]]:
     """For each field of an entry, its first and last line (1-based) in ``text``."""
     try:
+        _within_limits(text)
         data = _yaml().load(text)
-    except YAMLError:
+    except (YAMLError, EntryFileError):
         return {}
     entries = data.get("entries") if isinstance(data, CommentedMap) else None
     if not isinstance(entries, list):
@@ -229,7 +251,22 @@ def field_lines(text: str, entry_id: str) -> dict[str, tuple[int, int]]:
 
 
 def read_text(path: Path) -> str:
+    """The file's text ("" when it does not exist yet), never more than the loader reads."""
     try:
-        return path.read_text(encoding="utf-8") if path.exists() else ""
-    except (OSError, UnicodeDecodeError) as error:
-        raise EntryFileError(f"{path.name} is niet te lezen: {error}") from None
+        if not path.exists():
+            return ""
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise EntryFileError(
+                f"{path.name} is te groot om te bewerken (de grens is "
+                f"{MAX_FILE_BYTES / 1e6:.1f} MB)"
+            )
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise EntryFileError(f"{path.name} is niet te lezen: {error.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:  # grew since stat
+        raise EntryFileError(f"{path.name} is te groot om te bewerken")
+    try:
+        return decode(data)
+    except YamlProblem as problem:
+        raise EntryFileError(f"{path.name} is niet te lezen: {problem.dutch}") from None

@@ -52,7 +52,12 @@ def text_hash(text: str) -> str:
 
 
 def file_hash(path: Path) -> str:
-    return text_hash(read_entry_file(path))
+    """The hash the edit form carries; "" for a file the console cannot read (too large,
+    not UTF-8): the form still opens, and saving says why it cannot write."""
+    try:
+        return text_hash(read_entry_file(path))
+    except EntryFileError:
+        return ""
 
 
 def _copy_knowledge(root: Path, into: Path) -> Path:
