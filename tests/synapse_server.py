@@ -283,11 +283,14 @@ class Human:
         return self.user.user_id
 
     async def start(self) -> None:
-        from nio import LoginResponse, MegolmEvent, RoomMemberEvent, RoomMessage
+        from nio import LoginResponse, MegolmEvent, RoomMemberEvent, RoomMessage, SyncResponse
 
         response = await self.client.login(self.user.password)
         assert isinstance(response, LoginResponse), response
         self.client.add_event_callback(self._record, (RoomMessage, RoomMemberEvent, MegolmEvent))
+        # Every processed sync may have brought a room (wait_room): nio has updated its
+        # rooms when response callbacks run.
+        self.client.add_response_callback(self._synced, SyncResponse)
         self._task = asyncio.create_task(self.client.sync_forever(timeout=30_000))
 
     async def close(self) -> None:
@@ -301,6 +304,19 @@ class Human:
         async with self._changed:
             self.events.append((room.room_id, event))
             self._changed.notify_all()
+
+    async def _synced(self, _response: Any) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_room(self, room_id: str, within: float = 30.0) -> None:
+        """Until this client's own sync has seen the room: nio refuses to send to a room it
+        does not know yet ("LocalProtocolError: No such room with id ..."), which a room
+        just created or joined can be while the sync is slow under load."""
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: room_id in self.client.rooms), within
+            )
 
     async def wait_for(self, predicate: Callable[[str, Any], bool], within: float = 30.0) -> Any:
         """The first recorded event matching ``predicate``, waiting for it if needed."""
@@ -370,6 +386,7 @@ class Human:
                 "is_falling_back": True,
                 "m.in_reply_to": {"event_id": thread_root},
             }
+        await self.wait_room(room_id)
         response = await self.client.room_send(
             room_id, "m.room.message", content, ignore_unverified_devices=True
         )

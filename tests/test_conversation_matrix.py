@@ -31,6 +31,7 @@ async def group_room(alice: Human, bob: Human, bot: BotRunner) -> str:
 
 async def react(human: Human, room_id: str, target: str, key: str) -> str:
     content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": key}}
+    await human.wait_room(room_id)
     response = await human.client.room_send(
         room_id, "m.reaction", content, ignore_unverified_devices=True
     )
