@@ -26,7 +26,13 @@ from bot.conversation import (
 from bot.knowledge import KnowledgeBase
 from bot.matching import MIN_RANKED, Matcher
 from bot.models import Decision, Entry, Match, Question, Reply
-from bot.replies import render_decision, render_no_open_choice, render_no_section, render_notice
+from bot.replies import (
+    help_instruction,
+    render_decision,
+    render_no_open_choice,
+    render_no_section,
+    render_notice,
+)
 from bot.smalltalk import small_talk_reply
 
 log = logging.getLogger(__name__)
@@ -194,7 +200,8 @@ class Assistant:
 
     def _answer(self, text: str, question: Question, loaded: _Loaded) -> Reply:
         # Small talk is no question: no answer, no counts, the conversation's context stays.
-        if (small := small_talk_reply(text)) is not None:
+        help_how = help_instruction(question, self.config.assistant.command_prefix)
+        if (small := small_talk_reply(text, help_how)) is not None:
             return small
         started = time.perf_counter()
         reply = self._continue(text, question, loaded)
@@ -202,7 +209,7 @@ class Assistant:
             return render_no_open_choice(text)  # a stray "2": nothing to choose from
         if reply is None:
             decision = self._decide(text, loaded)
-            reply = render_decision(decision, text, loaded.knowledge)
+            reply = render_decision(decision, text, loaded.knowledge, help_how)
         self._remember(question, reply)
         decision = reply.decision or Decision("fallback", ())
         if self.metrics is not None:

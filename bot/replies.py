@@ -13,7 +13,16 @@ from functools import lru_cache
 from typing import Any
 
 from bot.knowledge import KnowledgeBase
-from bot.models import GENERAL_PARTNER, Contact, Decision, Entry, Match, Reply, ReplyKind
+from bot.models import (
+    GENERAL_PARTNER,
+    Contact,
+    Decision,
+    Entry,
+    Match,
+    Question,
+    Reply,
+    ReplyKind,
+)
 from bot.text import fold
 
 INFOGRAPHIC = "De informatiepositie van partners in de online leefwereld"
@@ -363,7 +372,24 @@ def render_answer(
     )
 
 
-def render_decision(decision: Decision, question: str, knowledge: KnowledgeBase) -> Reply:
+# How to ask for help where no one said how (the terminal, tests, the editors' preview).
+DEFAULT_HELP = "vraag me om **help**"
+
+
+def help_instruction(question: Question, prefix: str) -> str:
+    """How to ask for help in the conversation ``question`` came from, as the end of
+    "…, of ___ voor voorbeelden": a room needs the command prefix, or a mention."""
+    if question.always_addressed:  # the terminal, a 1:1 chat: every message is for the bot
+        return "typ **help**"
+    if question.mentioned:  # they addressed the bot by name (and may have no prefix there)
+        return "noem mij en typ **help**"
+    # Only what would change the bold text is escaped: "\\!help" would show its backslash.
+    return "typ **" + re.sub(r"([\\`*_\[\]<>|~#])", r"\\\1", prefix) + "help**"
+
+
+def render_decision(
+    decision: Decision, question: str, knowledge: KnowledgeBase, help_how: str = DEFAULT_HELP
+) -> Reply:
     best = decision.best
     if decision.kind == "answer" and best is not None:
         return render_answer(best.entry, decision, question, knowledge)
@@ -380,7 +406,7 @@ def render_decision(decision: Decision, question: str, knowledge: KnowledgeBase)
             decision=decision,
             knowledge_body=True,
         )
-    return render_fallback(question, knowledge, decision)
+    return render_fallback(question, knowledge, decision, help_how)
 
 
 def render_no_section(
@@ -410,7 +436,10 @@ def render_no_section(
 
 
 def render_fallback(
-    question: str, knowledge: KnowledgeBase, decision: Decision | None = None
+    question: str,
+    knowledge: KnowledgeBase,
+    decision: Decision | None = None,
+    help_how: str = DEFAULT_HELP,
 ) -> Reply:
     if decision is not None and decision.uncovered and decision.options:
         return _render_uncovered(question, knowledge, decision)
@@ -418,8 +447,7 @@ def render_fallback(
     body = (
         f"Daar vind ik geen antwoord op in de infographic “{INFOGRAPHIC}”. "
         "Stel je vraag eens anders, met de partner en het onderwerp erin "
-        "(bijvoorbeeld: “mag een boa online rondkijken?”), of vraag me om **help** voor "
-        "voorbeelden."
+        f"(bijvoorbeeld: “mag een boa online rondkijken?”), of {help_how} voor voorbeelden."
     )
     return _build(
         "fallback",

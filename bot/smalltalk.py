@@ -134,7 +134,7 @@ REPLIES: dict[SmallTalk, str] = {
         "in de online leefwereld”: wat politie, medewerkers T&H (boa), gemeente (OOV), "
         "jongerenwerk en scholen online kunnen en mogen, waar ze informatie vandaan halen, "
         "welke opleidingen er zijn en wat je van elkaar kunt verwachten. Stel je vraag in "
-        "gewone woorden; vraag om **help** voor voorbeelden."
+        "gewone woorden; {help_how} voor voorbeelden."
     ),
     "acknowledgement": "Fijn. Stel gerust nog een vraag als je die hebt.",
 }
@@ -160,11 +160,12 @@ def classify(text: str) -> SmallTalk | None:
     return found[0]
 
 
-def render_small_talk(kind: SmallTalk) -> Reply:
-    return render_notice("smalltalk", "", REPLIES[kind])
+def render_small_talk(kind: SmallTalk, help_how: str = "vraag om **help**") -> Reply:
+    return render_notice("smalltalk", "", REPLIES[kind].replace("{help_how}", help_how))
 
 
-def small_talk_reply(text: str) -> Reply | None:
-    """The friendly reply to a message that is only small talk, else None."""
+def small_talk_reply(text: str, help_how: str = "vraag om **help**") -> Reply | None:
+    """The friendly reply to a message that is only small talk, else None; ``help_how``
+    says how to ask for help here (``replies.help_instruction``)."""
     kind = classify(text)
-    return render_small_talk(kind) if kind is not None else None
+    return render_small_talk(kind, help_how) if kind is not None else None

@@ -102,3 +102,36 @@ def test_render_help_lists_every_non_admin_command() -> None:
     table = [Command(("een",), nothing, "eerste"), Command(("twee",), nothing, "tweede", True)]
     reply = render_help(table, Question("", transport="x"), "/")
     assert "/een: eerste" in reply.text and "/twee" not in reply.text
+
+
+FALLBACK_QUESTION = "wie wint het wk voetbal"
+
+
+@pytest.mark.parametrize(
+    ("text", "facts", "instruction"),
+    [
+        # A Matrix room, asked with the prefix: help needs the prefix too.
+        (f"!vraag {FALLBACK_QUESTION}", {}, "typ !help voor voorbeelden"),
+        # Asked with a mention (a Teams channel has no other way): a mention again.
+        (FALLBACK_QUESTION, {"mentioned": True}, "noem mij en typ help voor voorbeelden"),
+        # The terminal or a 1:1 chat: every message is for the bot.
+        (FALLBACK_QUESTION, {"always_addressed": True}, "typ help voor voorbeelden"),
+    ],
+)
+def test_the_fallback_says_how_to_ask_for_help_here(
+    knowledge: KnowledgeBase, text: str, facts: dict[str, bool], instruction: str
+) -> None:
+    reply = _ask(Assistant(knowledge), text, **facts)
+    assert reply.kind == "fallback"
+    assert instruction in reply.text
+    assert "vraag me om help" not in reply.text  # "help" alone is not a command in a room
+    for rendering in (reply.text, reply.markdown, reply.html):
+        assert "\\" not in rendering
+
+
+def test_what_can_you_do_says_how_to_ask_for_help_here(knowledge: KnowledgeBase) -> None:
+    reply = _ask(Assistant(knowledge), "!vraag wat kun je?")
+    assert reply.kind == "smalltalk"
+    assert "typ !help voor voorbeelden" in reply.text
+    direct = _ask(Assistant(knowledge), "wat kun je?", always_addressed=True)
+    assert "typ help voor voorbeelden" in direct.text
