@@ -71,6 +71,20 @@ QUESTIONS = (
 class Results:
     latencies: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+    cpu_seconds: float = 0.0  # the server process's CPU time during the measured part
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """A process's user + system CPU time (Linux /proc; 0 elsewhere or without a pid).
+
+    CPU time per request is the steadiest figure on a shared machine: other work slows the
+    wall clock of both servers, but hardly what each request costs the server itself.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- server (child process) -----------------------------------------------------------------
@@ -177,7 +191,9 @@ def check(status: int, payload: Any) -> str | None:
     return None
 
 
-async def load(url: str, key: bytes, clients: int, duration: float, rate: float) -> Results:
+async def load(
+    url: str, key: bytes, clients: int, duration: float, rate: float, pid: int | None = None
+) -> Results:
     requests = Requests(key)
     interval = clients / rate if rate else 0.0
     connector = aiohttp.TCPConnector(limit=clients)
@@ -191,10 +207,12 @@ async def load(url: str, key: bytes, clients: int, duration: float, rate: float)
             )
         )
         results = Results()
+        cpu_before = cpu_seconds(pid)
         until = time.perf_counter() + duration
         await asyncio.gather(
             *(one_client(session, url, requests, until, results, interval) for _ in range(clients))
         )
+        results.cpu_seconds = cpu_seconds(pid) - cpu_before
     return results
 
 
@@ -203,7 +221,7 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-Summary = dict[str, float]  # rps, p50, p95, p99, max, mean (ms), errors
+Summary = dict[str, float]  # rps, p50, p95, p99, max, mean (ms), errors, cpu/req (ms)
 
 
 def summarise(results: Results, duration: float) -> Summary:
@@ -211,7 +229,9 @@ def summarise(results: Results, duration: float) -> Summary:
     errors = float(sum(results.errors.values()))
     if not ms:
         return {"rps": 0.0, "errors": errors}
+    cpu = {"cpu/req": results.cpu_seconds * 1000 / len(ms)} if results.cpu_seconds else {}
     return {
+        **cpu,
         "rps": len(ms) / duration,
         "p50": percentile(ms, 0.50),
         "p95": percentile(ms, 0.95),
@@ -225,10 +245,13 @@ def summarise(results: Results, duration: float) -> Summary:
 def print_side_by_side(runs: dict[str, Summary], header: str) -> bool:
     """Each run's throughput and latency, the bot/floor ratios, and the verdict."""
     print(header)
-    columns = ("rps", "p50", "p95", "p99", "max", "mean", "errors")
+    columns = ("rps", "p50", "p95", "p99", "max", "mean", "cpu/req", "errors")
     print(f"{'':<8}" + "".join(f"{name:>10}" for name in columns))
     for name, summary in runs.items():
-        cells = "".join(f"{summary.get(column, float('nan')):>10.1f}" for column in columns)
+        cells = "".join(
+            f"{summary.get(column, float('nan')):>10.{3 if column == 'cpu/req' else 1}f}"
+            for column in columns
+        )
         print(f"{name:<8}{cells}")
     bot = runs["bot"]
     floor = runs.get("floor")
@@ -363,7 +386,8 @@ def main() -> int:
             if args.wrk:
                 runs[name] = run_wrk(url, key, args.clients, args.duration)
             else:
-                results = asyncio.run(load(url, key, args.clients, args.duration, args.rate))
+                pid = child.pid if child is not None else None
+                results = asyncio.run(load(url, key, args.clients, args.duration, args.rate, pid))
                 runs[name] = summarise(results, args.duration)
                 if results.errors:
                     print(f"{name} errors: {dict(results.errors)}")
@@ -375,7 +399,7 @@ def main() -> int:
     client = "wrk" if args.wrk else "Python client"
     header = (
         f"clients {args.clients}, {args.duration:.0f} s each, loopback, {offered}, {client}, "
-        f"load average {os.getloadavg()[0]:.1f}; latency in ms"
+        f"load average {os.getloadavg()[0]:.1f}; latency and server CPU per request in ms"
     )
     return 0 if print_side_by_side(runs, header) else 1
 

@@ -124,6 +124,7 @@ class Maintenance:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.reloader.close()
+        self.upkeep.usage.flush()  # the counts still added up in memory
 
 
 def start_maintenance(
@@ -146,6 +147,7 @@ def start_maintenance(
     )
     tasks = [
         asyncio.create_task(upkeep.retention_loop(stop), name="retention"),
+        asyncio.create_task(upkeep.usage.flush_loop(stop), name="usage-counts"),
         asyncio.create_task(watch, name="knowledge-watch"),
     ]
     return Maintenance(upkeep, reloader, watching, tasks)

@@ -206,13 +206,15 @@ class Store:
 
     # ---- daily counts (no text)
 
-    def count_question(self, day: str, transport: str, decision: str, partner: str) -> None:
+    def count_question(
+        self, day: str, transport: str, decision: str, partner: str, count: int = 1
+    ) -> None:
         with self._lock:
             self._db.execute(
                 "INSERT INTO question_counts (day, transport, decision, partner, count) "
-                "VALUES (?, ?, ?, ?, 1) ON CONFLICT(day, transport, decision, partner) "
-                "DO UPDATE SET count = count + 1",
-                (day, transport, decision, partner),
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(day, transport, decision, partner) "
+                "DO UPDATE SET count = count + excluded.count",
+                (day, transport, decision, partner, count),
             )
 
     def question_counts(self, since_day: str) -> list[CountRow]:

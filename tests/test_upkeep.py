@@ -68,10 +68,41 @@ def test_counts_are_kept_but_no_text_by_default(knowledge: KnowledgeBase) -> Non
         assert ask(assistant, FALLBACK) == "fallback"
         assert ask(assistant, ANSWERED, "teams") == "answer"
         assert ask(assistant, "!help") == "help"  # commands are not questions
+        _upkeep.usage.flush()  # counts are written once a second (bot.admin.usage)
         rows = {(r.transport, r.decision, r.partner): r.count for r in store.question_counts("")}
         assert rows == {("matrix", "fallback", "none"): 1, ("teams", "answer", "handhaving"): 1}
         assert {r.day for r in store.question_counts("")} == {utc_day(T0)}
         assert store.unanswered() == []  # privacy.log_unanswered is off by default
+
+
+def test_counts_are_added_up_and_written_by_the_next_flush(knowledge: KnowledgeBase) -> None:
+    with Store(":memory:") as store:
+        assistant, upkeep = make(knowledge, store, Clock())
+        for _ in range(3):
+            assert ask(assistant, ANSWERED, "teams") == "answer"
+
+        def counted() -> int:
+            return sum(row.count for row in store.question_counts(""))
+
+        # The first count is written at once; the next ones within the second wait for a flush.
+        assert counted() == 1
+        upkeep.stats()
+        assert counted() == 3  # the statistics flush first: they show every question
+        upkeep.usage.flush()
+        assert counted() == 3  # nothing is written twice
+
+
+async def test_the_flush_loop_writes_pending_counts_when_stopped(
+    knowledge: KnowledgeBase,
+) -> None:
+    with Store(":memory:") as store:
+        assistant, upkeep = make(knowledge, store, Clock())
+        ask(assistant, ANSWERED)
+        ask(assistant, FALLBACK)
+        stop = asyncio.Event()
+        stop.set()
+        await upkeep.usage.flush_loop(stop, every=3600.0)
+        assert sum(row.count for row in store.question_counts("")) == 2
 
 
 def test_the_log_keeps_redacted_fallbacks_only_when_on(
@@ -118,6 +149,7 @@ def test_retention_deletes_what_is_older_than_the_period(knowledge: KnowledgeBas
         assert upkeep.enforce_retention() == 1
         assert store.unanswered() == []
         # Counts carry no text and stay for the statistics.
+        upkeep.usage.flush()
         assert sum(row.count for row in store.question_counts("")) == 2
 
 

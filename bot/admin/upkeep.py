@@ -126,6 +126,7 @@ class Upkeep:
         )
 
     def stats(self) -> Reply:
+        self.usage.flush()  # counts are written once a second: show the latest
         now = self.clock()
         rows = self.store.question_counts(utc_day(now - 29 * DAY))
         feedback = self.store.feedback_per_entry(since=now - 30 * DAY)
