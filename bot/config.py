@@ -367,6 +367,9 @@ def _validate(config: Config, environ: Mapping[str, str], problems: list[str]) -
     _validate_matching(config.matching, problems)
     if not 0 < config.web.port < 65536:
         problems.append(f"web.port: {config.web.port} is not a TCP port")
+    for name in ("per_user_per_minute", "per_room_per_minute"):
+        if getattr(config.flood, name) < 1:  # 0 would silence the bot after one notice
+            problems.append(f"flood.{name}: must be at least 1")
     matrix = config.matrix
     if matrix is not None:
         if not matrix.homeserver.startswith(("http://", "https://")):
@@ -481,6 +484,19 @@ def _validate_editor(editor: EditorConfig, problems: list[str]) -> None:
         problems.append("editor.login_attempts: must be at least 1")
 
 
+def _follows_from(check: str, problems: list[str]) -> bool:
+    """A value check about a key whose value was already refused: the value checked is the
+    default put in its place ("web.port: 0 is not a TCP port" after "expected a whole
+    number, got '80a'"), so the check would only mislead."""
+    refused = {problem.split(":", 1)[0] for problem in problems}
+    path, _, message = check.partition(":")
+    return any(
+        path == key
+        or (key.rpartition(".")[0] == path.rpartition(".")[0] and key.rpartition(".")[2] in message)
+        for key in refused
+    )
+
+
 def config_from_mapping(data: Mapping[Any, Any], environ: Mapping[str, str]) -> Config:
     problems: list[str] = []
     knowledge = data.get("knowledge")
@@ -493,9 +509,11 @@ def config_from_mapping(data: Mapping[Any, Any], environ: Mapping[str, str]) -> 
     if "knowledge_path" in data:
         problems.append("knowledge_path: unknown key (did you mean 'knowledge.path'?)")
     config: Config = _build(Config, mapped, "", problems)
-    _validate(config, environ, problems)
+    checks: list[str] = []
+    _validate(config, environ, checks)
     if config.editor is not None:
-        _validate_editor(config.editor, problems)
+        _validate_editor(config.editor, checks)
+    problems += [check for check in checks if not _follows_from(check, problems)]
     if problems:
         raise ConfigError(problems)
     return config

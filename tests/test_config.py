@@ -345,3 +345,21 @@ def test_a_secret_from_the_variable_or_else_the_file(tmp_path: Path) -> None:
     assert token is not None and token.value == "ZmlsZQ=="
     token = resolve_secret(config.teams.webhooks[0].token, {"PW_TOKEN": "dmFyaWFibGU="})
     assert token is not None and token.value == "dmFyaWFibGU="
+
+
+def test_a_refused_value_is_not_checked_again_as_its_default(tmp_path: Path) -> None:
+    found = problems(
+        write(tmp_path, "matching:\n  answer_threshold: vijftig\nweb:\n  port: 80a\n")
+    )
+    one(found, "matching.answer_threshold:", "expected a number, got 'vijftig'")
+    one(found, "web.port:", "expected a whole number, got '80a'")
+    # Before: "web.port: 0 is not a TCP port" and "clarify_threshold: 50.0 is above
+    # answer_threshold (0.0)", about defaults the file never held.
+    assert len(found) == 2, found
+
+
+@pytest.mark.parametrize("name", ["per_user_per_minute", "per_room_per_minute"])
+@pytest.mark.parametrize("value", [0, -3])
+def test_a_flood_limit_below_one_is_refused(tmp_path: Path, name: str, value: int) -> None:
+    found = problems(write(tmp_path, f"flood:\n  {name}: {value}\n"))
+    one(found, f"flood.{name}:", "at least 1")
