@@ -348,9 +348,7 @@ def test_a_secret_from_the_variable_or_else_the_file(tmp_path: Path) -> None:
 
 
 def test_a_refused_value_is_not_checked_again_as_its_default(tmp_path: Path) -> None:
-    found = problems(
-        write(tmp_path, "matching:\n  answer_threshold: vijftig\nweb:\n  port: 80a\n")
-    )
+    found = problems(write(tmp_path, "matching:\n  answer_threshold: vijftig\nweb:\n  port: 80a\n"))
     one(found, "matching.answer_threshold:", "expected a number, got 'vijftig'")
     one(found, "web.port:", "expected a whole number, got '80a'")
     # Before: "web.port: 0 is not a TCP port" and "clarify_threshold: 50.0 is above
