@@ -4,6 +4,7 @@ limits, escaping, and saves that validate first and write nothing when invalid."
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import subprocess
 import time
@@ -12,6 +13,7 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 from unittest import mock
+from urllib.parse import urlencode
 
 import pytest
 from aiohttp import web
@@ -462,3 +464,19 @@ async def test_an_unexpected_error_is_a_dutch_page_without_a_traceback(
     assert "Er ging iets mis" in html and "Traceback" not in html
     assert "geheime vraagtekst" not in caplog.text
     assert "unexpected KeyError on /beheer/proberen" in caplog.text
+
+
+async def test_a_form_over_the_size_limit_is_a_dutch_page(client: Client, folder: Path) -> None:
+    await log_in(client)
+    form = await entry_form(client, "politie-online")
+    path = folder / "entries" / "politie.yaml"
+    before = path.read_bytes()
+    form["answer"] = "lang " * 300_000  # 1.5 MB: past aiohttp's 1 MB request limit
+    body = io.BytesIO(urlencode(form).encode())
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = await client.post("/beheer/entries/politie-online", data=body, headers=headers)
+    assert response.status == 413
+    html = unescape(await response.text())
+    assert "te veel tekst" in html and "niets opgeslagen" in html  # was an English line
+    assert "Content-Security-Policy" in response.headers
+    assert path.read_bytes() == before

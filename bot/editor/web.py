@@ -149,6 +149,16 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
             title="Niet gevonden",
             message="Deze pagina of entry bestaat niet (meer).",
         )
+    except web.HTTPRequestEntityTooLarge:
+        # aiohttp's own answer is an English line; an editor pasting a long text gets a page.
+        response = page(
+            request,
+            "problem.html",
+            status=413,
+            title="Te veel tekst",
+            message="Het formulier bevat te veel tekst (meer dan 1 MB) en is niet verwerkt. "
+            "Er is niets opgeslagen. Ga terug en maak de tekst korter.",
+        )
     except web.HTTPException as error:
         for name, value in _HEADERS.items():
             error.headers.setdefault(name, value)
