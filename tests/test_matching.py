@@ -341,3 +341,36 @@ def test_only_a_word_the_knowledge_never_mentions_is_named_as_uncovered(
     assert decision.kind == "fallback"
     assert all(word not in matcher.index.idf for word in decision.uncovered)
     assert decision.uncovered or not decision.options
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # Inflected forms find the glossary's base form ("wardens" → warden → handhaver).
+        ("Are city wardens allowed to observe public sources?", ("handhaving", "online")),
+        # A multi-word phrase is one glossary entry ("stay up to date" → bijblijven).
+        ("Which apps do youth workers use to stay up to date?", ("jongerenwerk", "bronnen")),
+        ("Who do I contact about this infographic?", ("algemeen", "contact")),
+    ],
+)
+def test_english_inflections_and_phrases_reach_the_dutch_entry(
+    matcher: Matcher, question: str, expected: tuple[str, str]
+) -> None:
+    decision = matcher.decide(question)
+    assert decision.kind == "answer" and decision.english
+    assert pair(decision) == expected
+
+
+def test_english_inflections_are_put_in_the_glossary_base_form(matcher: Matcher) -> None:
+    tokens = matcher.analyse("Can wardens keep monitoring people systematically?").tokens
+    assert "wardens" not in tokens and "people" not in tokens
+    assert {"handhaver", "monitoren", "systematisch"} <= set(tokens)
+
+
+def test_the_english_glossary_gives_each_english_phrase_one_meaning() -> None:
+    from bot.matching.english import glossary_pairs
+
+    meanings: dict[str, set[str]] = {}
+    for english, dutch in glossary_pairs():
+        meanings.setdefault(english, set()).add(dutch)
+    assert {english for english, found in meanings.items() if len(found) > 1} == set()

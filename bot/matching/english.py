@@ -3,8 +3,12 @@
 Colleagues sometimes ask in English. The Dutch pipeline mangles English words (the Dutch
 lemmatiser turns "does" into "doezen"), so a question that reads as English is first
 translated word by word with a small glossary (``bot/data/english_nl.txt``): function words
-are dropped, domain words become the Dutch words the knowledge uses. The answer stays Dutch;
-the decision records that the question was English so the reply can say so.
+are dropped, domain words become the Dutch words the knowledge uses. The glossary is
+drawn from the infographic's own vocabulary (each content word with its common English
+equivalents, multi-word phrases such as "who do I contact" and "open source"); inflected
+forms (plural, -ing, -ed, -'s) find their base form, so only base forms need listing. The
+answer stays Dutch; the decision records that the question was English so the reply can say
+so.
 """
 
 from __future__ import annotations
@@ -63,6 +67,61 @@ def build_glossary() -> SynonymTable:
     return SynonymTable.build(groups.items(), lambda token: token)
 
 
+def _inflections(token: str) -> list[str]:
+    """Possible base forms of an English word: plural -s/-es/-ies, -ing, -ed, -'s."""
+    found: list[str] = []
+    for suffix, replacements in _SUFFIXES:
+        if token.endswith(suffix) and len(token) > len(suffix) + 2:
+            stem = token[: -len(suffix)]
+            found.extend(stem + ending for ending in replacements)
+            if suffix in ("ing", "ed") and len(stem) > 2 and stem[-1] == stem[-2]:
+                found.append(stem[:-1])  # "planning" → "plan"
+    return found
+
+
+_SUFFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("'s", ("",)),
+    ("ies", ("y",)),
+    ("ied", ("y",)),
+    ("es", ("", "e")),
+    ("s", ("",)),
+    ("ing", ("", "e")),
+    ("ed", ("", "e")),
+)
+
+
+def base_forms(
+    tokens: Sequence[str], glossary: SynonymTable, known: Callable[[str], bool]
+) -> list[str]:
+    """Inflected English words the glossary has only in their base form, put in that form.
+
+    The glossary lists "warden", "enforcer", "monitor"; "wardens", "enforcers",
+    "monitoring" should find them without every form being listed. A word the glossary or
+    the knowledge has as typed stays as it is.
+    """
+    words = _glossary_words(glossary)
+    out: list[str] = []
+    for token in tokens:
+        if token not in words and not known(token):
+            token = next((base for base in _inflections(token) if base in words), token)
+        out.append(token)
+    return out
+
+
+_WORDS: dict[int, tuple[SynonymTable, frozenset[str]]] = {}
+
+
+def _glossary_words(glossary: SynonymTable) -> frozenset[str]:
+    """Every word of the glossary's English side, worked out once per glossary."""
+    cached = _WORDS.get(id(glossary))
+    if cached is None or cached[0] is not glossary:
+        cached = _WORDS[id(glossary)] = (
+            glossary,
+            frozenset(word for phrase in glossary.phrases for word in phrase),
+        )
+    return cached[1]
+
+
 def translate(
     tokens: Sequence[str],
     glossary: SynonymTable,
@@ -72,9 +131,11 @@ def translate(
     """Replace English words and phrases, longest first, left to right.
 
     A phrase the knowledge's own synonym table has (often English already: "young people",
-    "youth worker") and a single content word the knowledge knows (from English alternates)
-    are left for the Dutch pipeline.
+    "youth worker") is left for the Dutch pipeline. A glossary word is translated even when
+    the knowledge knows it from an English alternate ("use", "share", "need"): the rest of
+    the question is Dutch by then, and the Dutch word matches every entry that says it.
     """
+    tokens = base_forms(tokens, glossary, known)
     out: list[str] = []
     index = 0
     longest = max(glossary.longest, synonyms.longest)
@@ -86,9 +147,7 @@ def translate(
         for size in range(min(glossary.longest, len(tokens) - index), synonym, -1):
             phrase = tuple(tokens[index : index + size])
             replacement = glossary.phrases.get(phrase)
-            # A known word stays itself (it matches an English alternate), unless it is a
-            # function word: those are dropped.
-            if replacement is not None and not (size == 1 and replacement and known(phrase[0])):
+            if replacement is not None:
                 out.extend(replacement)
                 index += size
                 break
