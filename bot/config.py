@@ -152,8 +152,13 @@ class TeamsAppConfig:
     # web server listens on loopback.
     unauthenticated: bool = False
     max_body_bytes: int = 256 * 1024
-    # Shown in the app package (manifest.json): where the bot's web server is reached.
+    # For the app package (partnerbot teams-app): where the bot's web server is reached, and
+    # the publisher's pages Teams shows on the app's details (https URLs).
     public_host: str = ""
+    developer_name: str = ""
+    website_url: str = ""
+    privacy_url: str = ""
+    terms_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -438,6 +443,10 @@ def _validate_teams_app(
             problems.append(f"teams_app.allowed_tenants[{index}]: {tenant!r} is not a tenant id")
     if app.max_body_bytes < 1024:
         problems.append("teams_app.max_body_bytes: must be at least 1024")
+    for key in ("website_url", "privacy_url", "terms_url"):
+        url = getattr(app, key)
+        if url and not url.startswith("https://"):
+            problems.append(f"teams_app.{key}: must be an https:// address")
 
 
 def _validate_matching(matching: MatchingConfig, problems: list[str]) -> None:

@@ -42,6 +42,7 @@ def test_a_registered_app_is_valid() -> None:
         ({"certificate_file": "/nonexistent/bot.pfx"}, "teams_app: set client_secret"),
         ({"allowed_tenants": ["contoso"]}, "teams_app.allowed_tenants[0]"),
         ({"max_body_bytes": 10}, "teams_app.max_body_bytes"),
+        ({"privacy_url": "http://example.org/privacy"}, "teams_app.privacy_url"),
         ({"app_secret": "x"}, "teams_app.app_secret"),
     ],
 )

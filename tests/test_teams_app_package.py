@@ -4,6 +4,7 @@ icons as Teams requires them."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import struct
@@ -37,6 +38,10 @@ APP = TeamsAppConfig(
     tenant_id=TENANT,
     client_secret=SecretRef(env="S"),
     public_host="bot.example.org",
+    developer_name="Gemeente Voorbeeld",
+    website_url="https://www.example.org/partnerwijzer",
+    privacy_url="https://www.example.org/privacy",
+    terms_url="https://www.example.org/voorwaarden",
 )
 LONG = "Wat mag een buitengewoon opsporingsambtenaar online doen bij jongeren?"
 
@@ -76,9 +81,11 @@ def test_a_broken_manifest_is_caught_by_the_schema() -> None:
     assert len(list(jsonschema.Draft4Validator(schema()).iter_errors(manifest))) >= 2
 
 
-def test_no_package_without_a_registered_app() -> None:
+def test_no_package_without_a_registered_app_or_the_publishers_pages() -> None:
     with pytest.raises(PackageError, match=r"teams_app\.app_id"):
         build_manifest(TeamsAppConfig(unauthenticated=True), [], "0.1.0")
+    with pytest.raises(PackageError, match=r"teams_app\.privacy_url"):
+        build_manifest(dataclasses.replace(APP, privacy_url=""), [], "0.1.0")
 
 
 def decode_png(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
@@ -119,7 +126,10 @@ def test_the_cli_writes_the_package(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(
         f"teams_app:\n  app_id: {APP_ID}\n  tenant_id: {TENANT}\n"
-        "  client_secret: {env: TEAMS_APP_SECRET}\n  public_host: bot.example.org\n",
+        "  client_secret: {env: TEAMS_APP_SECRET}\n  public_host: bot.example.org\n"
+        "  developer_name: Gemeente Voorbeeld\n  website_url: https://www.example.org/pw\n"
+        "  privacy_url: https://www.example.org/privacy\n"
+        "  terms_url: https://www.example.org/voorwaarden\n",
         encoding="utf-8",
     )
     out = tmp_path / "partnerwijzer.zip"

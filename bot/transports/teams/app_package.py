@@ -26,7 +26,6 @@ SCHEMA_URL = (
     f"v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
 )
 ACCENT = (0x1F, 0x5C, 0x99)  # Rijksoverheid-like blue: the colour icon's background
-WEBSITE = "https://www.partnerwijzer.nl"
 
 
 class PackageError(ValueError):
@@ -125,6 +124,16 @@ def build_manifest(app: TeamsAppConfig, examples: Sequence[str], version: str) -
             "teams_app.app_id: the package needs the bot's registered app id "
             "(an unauthenticated test setup has none)"
         )
+    missing = [
+        key
+        for key in ("developer_name", "website_url", "privacy_url", "terms_url")
+        if not getattr(app, key)
+    ]
+    if missing:
+        raise PackageError(
+            f"teams_app.{missing[0]}: the package needs the publisher's name and https pages "
+            "(website_url, privacy_url, terms_url) that Teams shows on the app's details"
+        )
     commands = _commands(examples)
     domains = [app.public_host] if app.public_host else []
     return {
@@ -133,10 +142,10 @@ def build_manifest(app: TeamsAppConfig, examples: Sequence[str], version: str) -
         "version": version,
         "id": app.app_id,
         "developer": {
-            "name": "Partnerwijzer",
-            "websiteUrl": WEBSITE,
-            "privacyUrl": f"{WEBSITE}/privacy",
-            "termsOfUseUrl": f"{WEBSITE}/voorwaarden",
+            "name": app.developer_name,
+            "websiteUrl": app.website_url,
+            "privacyUrl": app.privacy_url,
+            "termsOfUseUrl": app.terms_url,
         },
         "name": {"short": "Partnerwijzer", "full": "Partnerwijzer: wie mag wat online"},
         "description": {
