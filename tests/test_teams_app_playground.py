@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from playground import Playground, TeamsClient, free_port, playground_binary
 
+from bot.admin.access import NOT_HERE
 from bot.assistant import Assistant
 from bot.config import Config
 from bot.knowledge import load_knowledge
@@ -259,3 +260,13 @@ async def test_reload_result_is_posted_to_the_admin_chat(teams: TeamsClient) -> 
     assert "opnieuw" in json.dumps(started.card, ensure_ascii=False)
     result = await teams.next_message(teams.personal, mark + 1)
     assert result.title.startswith("Kennisbank")
+
+
+async def test_admin_output_stays_out_of_group_chats(teams: TeamsClient) -> None:
+    # The Playground's user is an admin, but a group chat is not private: no stats there.
+    mark = teams.seen()
+    await teams.say(teams.group, "!stats", mention=True)
+    refusal = await teams.next_message(teams.group, mark)
+    shown = json.dumps(refusal.card, ensure_ascii=False)
+    assert NOT_HERE in shown
+    assert "Feedback per antwoord" not in shown
