@@ -145,6 +145,9 @@ _FOLLOW_UP_FILLER = frozenset(
 # Words that stand for the partner just discussed: "welke opleidingen kunnen ze volgen?"
 # ("die", "daar" and "hun" are left out: they are as often relative or about jongeren.)
 _PARTNER_PRONOUNS = frozenset("ze zij hen daarbij they them".split())
+# Words that point back at the answer just given ("welke opleiding kan ik daarvoor
+# volgen?" after a boa answer): the question goes on about that partner.
+_ANSWER_REFERENCES = frozenset("daarvoor daarover daarmee daarin hiervoor hierover".split())
 # A bare topic after an answer ("en de kansen?") is short; longer text is a new question.
 MAX_BARE_TOPIC_WORDS = 6
 _ROLE_REQUEST = re.compile(
@@ -203,7 +206,7 @@ def same_partner_topic(text: str, previous: Entry, matcher: Matcher) -> Decision
         return None
     if matcher.detect_partners(matcher.query_tokens(text)) - {GENERAL_PARTNER}:
         return None  # it names a partner: parse_follow_up or a new question
-    pronoun = any(word in _PARTNER_PRONOUNS for word in words)
+    pronoun = any(word in _PARTNER_PRONOUNS or word in _ANSWER_REFERENCES for word in words)
     bare_topic = bool(_FOLLOW_UP_START.match(" ".join(words))) and (
         len(words) <= MAX_BARE_TOPIC_WORDS
     )

@@ -233,6 +233,12 @@ def test_memory_holds_entry_ids_not_message_text(assistant: Assistant) -> None:
             "welke info is voor hen relevant?",
             "informatie",
         ),
+        (  # "daarvoor" points back at the answer; alone it went to jongerenwerk
+            "mag een boa een nepaccount maken",
+            "handhaving",
+            "welke opleiding kan ik daarvoor volgen",
+            "opleidingen",
+        ),
     ],
 )
 def test_a_pronoun_or_bare_topic_keeps_the_partner(
