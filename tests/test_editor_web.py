@@ -306,7 +306,17 @@ async def test_script_in_an_answer_is_shown_as_text(client: Client) -> None:
     assert "&lt;script&gt;alert" in html
 
 
-async def test_new_entry_with_an_existing_id_is_refused(client: Client, folder: Path) -> None:
+@pytest.mark.parametrize(
+    ("entry_id", "words"),
+    [
+        ("politie-online", "bestaat al"),
+        # /beheer/entries/nieuw is the new-entry form: an entry so named could not be edited.
+        ("nieuw", "gereserveerd"),
+    ],
+)
+async def test_new_entry_with_an_existing_or_reserved_id_is_refused(
+    client: Client, folder: Path, entry_id: str, words: str
+) -> None:
     await log_in(client)
     token = await csrf_of(client, "/beheer/entries/nieuw")
     before = (folder / "entries" / "politie.yaml").read_bytes()
@@ -315,7 +325,7 @@ async def test_new_entry_with_an_existing_id_is_refused(client: Client, folder: 
         data={
             "csrf": token,
             "partner": "politie",
-            "id": "politie-online",
+            "id": entry_id,
             "topic": "online",
             "question": "q",
             "alternates": "a\nb\nc\nd\ne",
@@ -325,7 +335,7 @@ async def test_new_entry_with_an_existing_id_is_refused(client: Client, folder: 
         },
     )
     assert response.status == 422
-    assert "bestaat al" in await response.text()
+    assert words in await response.text()
     assert (folder / "entries" / "politie.yaml").read_bytes() == before
 
 

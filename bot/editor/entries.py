@@ -190,6 +190,11 @@ async def edit_submit(request: web.Request) -> web.StreamResponse:
     return _after_save(entry.id, outcome)
 
 
+# Entry ids that are also console addresses under /beheer/entries/: such an entry could
+# never be opened for editing.
+_RESERVED_IDS = frozenset({"nieuw"})
+
+
 async def new_submit(request: web.Request) -> web.StreamResponse:
     ctx = context(request)
     data = await request.post()
@@ -200,7 +205,9 @@ async def new_submit(request: web.Request) -> web.StreamResponse:
     known = ctx.matcher().knowledge
     if known.partner(form.partner) is None:
         errors.append(FieldError("partner", "", "Kies een partner."))
-    if form.id and known.entry(form.id) is not None:
+    if form.id in _RESERVED_IDS:  # /beheer/entries/nieuw is this form, not the entry
+        errors.append(FieldError("id", "", f"Het id '{form.id}' is gereserveerd; kies een ander."))
+    elif form.id and known.entry(form.id) is not None:
         errors.append(FieldError("id", "", f"Het id '{form.id}' bestaat al; kies een ander."))
     if not form.id:
         errors.append(FieldError("id", "", "Vul een id in, bijvoorbeeld 'politie-online'."))
