@@ -6,6 +6,10 @@
    for a minimal echo bot on the same homeserver in the same run, interleaved so both see the
    same conditions. The echo bot is the floor: homeserver, sync long-poll and client costs.
 2. A burst of 200 questions from 10 users in 5 rooms: every one answered exactly once.
+
+With ``--stages`` the bot's own part of each round trip is timed too (its methods wrapped
+from here, nothing in bot/ changes): from its sync handing over the question, through the
+assistant (thread hop included), to the start of the send, and what follows the send.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -31,6 +36,56 @@ from nio import (
 from synapse_server import BotRunner, Human, SynapseServer, start_server, unique
 
 from bot.config import FloodConfig
+
+# --- the bot's stages, timed from outside (--stages) ---------------------------------------
+
+MARKS: list[tuple[str, float]] = []
+STAGES = False
+
+
+def _timed(owner: Any, attribute: str, name: str) -> None:
+    original = getattr(owner, attribute)
+
+    async def timed(*args: Any, **kwargs: Any) -> Any:
+        MARKS.append((name + ">", time.perf_counter()))
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            MARKS.append((name + "<", time.perf_counter()))
+
+    setattr(owner, attribute, timed)
+
+
+def time_stages() -> None:
+    global STAGES
+    STAGES = True
+    import bot.serial_assistant as serial
+    import bot.transports.matrix.delivery as delivery
+    import bot.transports.matrix.transport as transport
+
+    _timed(transport.MatrixTransport, "_handle_sync", "sync")
+    _timed(serial.SerialAssistant, "handle", "assistant")
+    _timed(delivery, "send", "send")
+    _timed(delivery.Delivery, "deliver", "deliver")
+
+
+def stages_of(marks: list[tuple[str, float]]) -> dict[str, float] | None:
+    """One round trip's stages in seconds, from the first mark of each kind."""
+    at: dict[str, float] = {}
+    for name, moment in marks:
+        at.setdefault(name, moment)
+    try:
+        stages = {
+            "sync -> assistant": at["assistant>"] - at["sync>"],
+            "assistant (hop, answer)": at["assistant<"] - at["assistant>"],
+            "assistant -> send": at["send>"] - at["assistant<"],
+        }
+    except KeyError:
+        return None
+    if "deliver<" in at and "send<" in at:  # often the asker has the reply before this
+        stages["after the send (store)"] = at["deliver<"] - at["send<"]
+    return stages
+
 
 QUESTIONS = (
     "mag een boa online rondkijken?",
@@ -113,12 +168,20 @@ async def latency(server: SynapseServer, bot: BotRunner, work: Path, count: int)
             await round_trip(asker, bot_room, bot.user_id, QUESTIONS[index % len(QUESTIONS)])
             await round_trip(asker, echo_room, echo.user_id, QUESTIONS[index % len(QUESTIONS)])
         times: dict[str, list[float]] = {"bot": [], "echo": []}
+        stages: dict[str, list[float]] = {}
         for index in range(count):
             text = QUESTIONS[index % len(QUESTIONS)]
             # Interleaved, alternating who goes first, so drift hits both equally.
             pair = [("bot", bot_room, bot.user_id), ("echo", echo_room, echo.user_id)]
             for name, room_id, peer in pair if index % 2 == 0 else pair[::-1]:
+                MARKS.clear()
                 times[name].append(await round_trip(asker, room_id, peer, text))
+                if not STAGES:
+                    continue
+                await asyncio.sleep(0.05)  # let the bot's send return before reading marks
+                if name == "bot" and (found := stages_of(MARKS)) is not None:
+                    for stage, seconds in found.items():
+                        stages.setdefault(stage, []).append(seconds)
     finally:
         await asker.close()
         await echo.close()
@@ -131,7 +194,14 @@ async def latency(server: SynapseServer, bot: BotRunner, work: Path, count: int)
         )
     p50 = statistics.median(times["bot"]) / statistics.median(times["echo"])
     p95 = percentile(times["bot"], 0.95) / percentile(times["echo"], 0.95)
-    print(f"  ratio bot/echo: p50 {p50:.3f}  p95 {p95:.3f}  (target <= 1.10)")
+    print(f"  ratio bot/echo: p50 {p50:.3f}  p95 {p95:.3f}  (target <= 1.03)")
+    extra = statistics.median(times["bot"]) - statistics.median(times["echo"])
+    print(f"  bot - echo at p50: {1000 * extra:+.1f} ms")
+    for stage, values in stages.items():
+        print(
+            f"  bot stage {stage:25s} p50 {1000 * statistics.median(values):6.2f}"
+            f"  p95 {1000 * percentile(values, 0.95):6.2f}  ({len(values)} round trips)"
+        )
 
 
 async def burst(server: SynapseServer, bot: BotRunner, work: Path, users: int, rooms: int) -> None:
@@ -191,7 +261,11 @@ async def burst(server: SynapseServer, bot: BotRunner, work: Path, users: int, r
 async def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=int, default=100)
+    parser.add_argument("--stages", action="store_true", help="time the bot's own stages")
+    parser.add_argument("--no-burst", action="store_true", help="round trips only")
     args = parser.parse_args(argv)
+    if args.stages:
+        time_stages()
     with tempfile.TemporaryDirectory(prefix="partnerbot-bench-") as tmp:
         work = Path(tmp)
         server = start_server(work / "synapse")
@@ -207,7 +281,8 @@ async def main(argv: list[str]) -> None:
             await bot.start()
             try:
                 await latency(server, bot, work, args.questions)
-                await burst(server, bot, work, users=10, rooms=5)
+                if not args.no_burst:
+                    await burst(server, bot, work, users=10, rooms=5)
             finally:
                 await bot.stop()
         finally:
