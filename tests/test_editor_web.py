@@ -490,3 +490,32 @@ async def test_a_form_over_the_size_limit_is_a_dutch_page(client: Client, folder
     assert "te veel tekst" in html and "niets opgeslagen" in html  # was an English line
     assert "Content-Security-Policy" in response.headers
     assert path.read_bytes() == before
+
+
+async def test_an_editors_lock_file_in_the_folder_does_not_break_saving(
+    client: Client, folder: Path
+) -> None:
+    # Emacs keeps '.#politie.yaml' as a link to 'user@host.pid' while a file is open: it
+    # points nowhere. The loader skips dot-files; the save's validation copy crashed on it.
+    (folder / "entries" / ".#politie.yaml").symlink_to("anna@laptop.12345:1700000000")
+    await log_in(client)
+    form = await entry_form(client, "politie-online")
+    form["question"] = "Wat mag de politie online doen?"
+    response = await client.post("/beheer/entries/politie-online", data=form, allow_redirects=False)
+    assert response.status == 303, await response.text()
+    text = (folder / "entries" / "politie.yaml").read_text(encoding="utf-8")
+    assert "Wat mag de politie online doen?" in text
+
+
+async def test_a_folder_named_like_a_file_is_reported_not_a_crash(
+    client: Client, folder: Path
+) -> None:
+    await log_in(client)
+    form = await entry_form(client, "politie-online")
+    (folder / "entries" / "x.yaml").mkdir()  # appeared after the console loaded
+    before = (folder / "entries" / "politie.yaml").read_bytes()
+    form["question"] = "Wat mag de politie online doen?"
+    response = await client.post("/beheer/entries/politie-online", data=form)
+    assert response.status == 422
+    assert "dit is een map, geen bestand" in unescape(await response.text())
+    assert (folder / "entries" / "politie.yaml").read_bytes() == before

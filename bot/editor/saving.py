@@ -65,9 +65,17 @@ def _copy_knowledge(root: Path, into: Path) -> Path:
     same paths as for the real folder."""
     copy = into / root.name
     for source in root.rglob("*.y*ml"):
-        target = copy / source.relative_to(root)
+        relative = source.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts):
+            continue  # editors' lock and swap files ('.#politie.yaml'): the loader skips them
+        target = copy / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        if source.is_file():
+            shutil.copyfile(source, target)
+        else:
+            # A folder named x.yaml, a FIFO, a dangling link: point at it, so the loader
+            # reports it as it would in the real folder (copying would fail or block).
+            target.symlink_to(source.absolute())
     (copy / "entries").mkdir(parents=True, exist_ok=True)
     return copy
 
