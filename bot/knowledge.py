@@ -343,6 +343,9 @@ def _load_entries(
     files = _yaml_files(folder)
     if not files:
         problems.append(Problem(_display(folder, root), 0, None, "no entry files (*.yaml)"))
+    for nested in _nested_yaml_files(folder):
+        # Only entries/*.yaml is read: a file in a subfolder would be silently left out.
+        problems.append(Problem(_display(nested, root), 0, None, NESTED_ENTRY_FILE))
     for path in files:
         file = _display(path, root)
         for item in _top_list(_read_yaml(path, root, problems), "entries", file, problems):
@@ -507,6 +510,20 @@ def _load_once(root: Path) -> KnowledgeBase:
 def _visible(path: Path, root: Path) -> bool:
     """Dot-files are editors' lock and swap files (``.#politie.yaml``), never knowledge."""
     return not any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+NESTED_ENTRY_FILE = "not read: entry files go directly in entries/, not in a subfolder"
+
+
+def _nested_yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    found = [
+        path
+        for path in folder.rglob("*")
+        if path.suffix in {".yaml", ".yml"} and path.parent != folder
+    ]
+    return sorted(path for path in found if _visible(path, folder))
 
 
 def _yaml_files(folder: Path) -> list[Path]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.editor.dutch import dutch_message
 from bot.knowledge import (
     MIN_ALTERNATES,
     SHIPPED_KNOWLEDGE,
@@ -457,3 +458,18 @@ def test_a_duplicate_partner_or_contact_id_names_its_line(
     assert problem.file == f"knowledge/{file}"
     assert problem.entry == new.removeprefix("  - id: ")
     assert problem.line == line_of(folder / file, new, occurrence=2)
+
+
+def test_an_entry_file_in_a_subfolder_is_named_not_silently_skipped(tmp_path: Path) -> None:
+    folder = copy_fixture(tmp_path)
+    nested = folder / "entries" / "oud" / "politie.yaml"
+    nested.parent.mkdir()
+    nested.write_text("entries: []\n", encoding="utf-8")
+    (folder / "entries" / "oud" / ".#politie.yaml").write_text("x", encoding="utf-8")
+    (folder / "entries" / "oud" / "notities.txt").write_text("x", encoding="utf-8")
+    found = problems_of(folder)
+    assert [str(problem) for problem in found] == [
+        "knowledge/entries/oud/politie.yaml: not read: entry files go directly in entries/, "
+        "not in a subfolder"
+    ]
+    assert "niet in een submap" in dutch_message(found[0].message)

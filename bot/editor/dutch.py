@@ -35,6 +35,11 @@ _RULES: list[tuple[re.Pattern[str], str | None]] = [
     (re.compile(r"^not UTF-8 text: (?P<a>.*)$"), "het bestand is geen UTF-8-tekst ({a})"),
     (re.compile(r"^YAML syntax: (?P<a>.*)$"), "de YAML klopt niet: {a}"),
     (re.compile(r"^the file is empty$"), "het bestand is leeg"),
+    (
+        re.compile(r"^not read: entry files go directly in entries/, not in a subfolder$"),
+        "dit bestand wordt niet gelezen: entry-bestanden staan direct in de map entries, "
+        "niet in een submap",
+    ),
     (re.compile(r"^field '(?P<f>[^']+)' appears twice$"), "het veld {F} staat er twee keer"),
     (
         re.compile(r"^top-level key '(?P<a>[^']+)' appears twice$"),
