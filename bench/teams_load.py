@@ -102,7 +102,10 @@ async def serve() -> None:
     from bot.store import Store
     from bot.transports.teams import TeamsWebhooks
     from bot.web import build_web_app
+    from bot.worker import shorten_gil_switch
 
+    if not os.environ.get("PARTNERBOT_BENCH_DEFAULT_SWITCH"):
+        shorten_gil_switch()  # as the app does at start (bot.app)
     hook = TeamsWebhookConfig(name="bench", token=SecretRef(env=TOKEN_ENV))
     config = Config(teams=TeamsConfig(webhooks=(hook,)))
     metrics = Metrics()

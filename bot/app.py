@@ -40,6 +40,7 @@ from bot.transports.base import TRANSPORT_GRACE_SECONDS, Transport, WebPart
 from bot.transports.teams import TeamsWebhooks
 from bot.watch import watch_knowledge
 from bot.web import build_web_app
+from bot.worker import shorten_gil_switch
 
 if TYPE_CHECKING:
     from bot.editor import EditorConsole
@@ -267,6 +268,7 @@ def connect_editor(editor: EditorConsole, maintenance: Maintenance) -> None:
 async def _serve(
     config: Config, knowledge: KnowledgeBase, matcher: Matcher, folder: Path | None
 ) -> int:
+    shorten_gil_switch()  # the assistant's worker and the event loop share the GIL
     metrics = Metrics()
     assistant = Assistant(knowledge, config, metrics, matcher)
     metrics.set_knowledge(len(knowledge.entries), knowledge.version)
