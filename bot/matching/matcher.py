@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.config import MatchingConfig
 from bot.knowledge import KnowledgeBase
 from bot.matching import analysis as analysis_module
-from bot.matching import decision, scoring
+from bot.matching import decision, scoring, topk
 from bot.matching.analysis import Analysis
 from bot.matching.index import MatchIndex, build_index
 from bot.matching.scoring import MIN_RANKED, Support
@@ -92,7 +92,9 @@ class Matcher:
         """What the decision looks at: the analysis, the top entries, the best one's support."""
         index = self._index
         analysis = self.analyse(text)
-        scored = scoring.scores(index, analysis)
+        # Only the best few are looked at: entries that provably cannot reach them are
+        # never scored (``topk``); their scores and order are those of a full ranking.
+        scored = topk.top_scores(index, analysis, MIN_RANKED)
         best_indexes = scoring.best(scored, MIN_RANKED)
         top = scoring.matches(index, best_indexes, scored)
         support = scoring.support(index, best_indexes[0], analysis) if best_indexes else None

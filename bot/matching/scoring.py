@@ -44,21 +44,52 @@ class Support:
     unknown_share: float = 0.0
 
 
-def scores(index: MatchIndex, analysis: Analysis) -> dict[int, float]:
-    """Raw score per candidate entry index (``percent`` makes it 0-100)."""
+@dataclass(frozen=True)
+class Query:
+    """A question's words with their weights, prepared once for scoring."""
+
+    weights: dict[str, float]  # every word, in the question's order
+    squared: dict[str, float]  # the words scoring visits (ubiquitous ones left out)
+    terms: tuple[tuple[str, float, float], ...]  # (word, weight squared, weight) of those
+    words: frozenset[str]  # the words of ``terms``
+    query_norm: float
+    total_weight: float
+    adjustment: dict[str, float]  # per partner
+
+
+def query(index: MatchIndex, analysis: Analysis) -> Query | None:
+    """None for a question without words."""
     weights = {token: index.weight(token) for token in analysis.tokens}
     if not weights:
+        return None
+    squared = {
+        token: weight * weight for token, weight in weights.items() if token not in index.ubiquitous
+    }
+    return Query(
+        weights=weights,
+        squared=squared,
+        terms=tuple((token, squared[token], weights[token]) for token in squared),
+        words=frozenset(squared),
+        query_norm=math.sqrt(sum(weight * weight for weight in weights.values())),
+        total_weight=sum(weights.values()),
+        adjustment={
+            partner: partner_adjustment(partner, analysis) for partner in index.partner_ids
+        },
+    )
+
+
+def scores(index: MatchIndex, analysis: Analysis) -> dict[int, float]:
+    """Raw score per candidate entry index (``percent`` makes it 0-100)."""
+    prepared = query(index, analysis)
+    if prepared is None:
         return {}
-    query_norm = math.sqrt(sum(weight * weight for weight in weights.values()))
-    total_weight = sum(weights.values())
+    query_norm = prepared.query_norm
+    total_weight = prepared.total_weight
     dot: dict[int, float] = defaultdict(float)
     covered: dict[int, float] = defaultdict(float)
     text_postings = index.text_postings
     bag_postings = index.bag_postings
-    for token, weight in weights.items():
-        if token in index.ubiquitous:
-            continue
-        squared = weight * weight
+    for token, squared, weight in prepared.terms:
         for text_index in text_postings.get(token, ()):
             dot[text_index] += squared
         for entry_index in bag_postings.get(token, ()):
@@ -71,7 +102,7 @@ def scores(index: MatchIndex, analysis: Analysis) -> dict[int, float]:
         cosine = value / (query_norm * text_norm[text_index])
         if cosine > phrasing[entry_index]:
             phrasing[entry_index] = cosine
-    adjustment = {partner: partner_adjustment(partner, analysis) for partner in index.partner_ids}
+    adjustment = prepared.adjustment
     entry_partner = index.entry_partner
     phrasing_get = phrasing.get
     # Raw scores: clipping and rounding to 0-100 happen only for the entries shown.

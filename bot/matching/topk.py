@@ -1,0 +1,171 @@
+"""The best few entries for a question without scoring every entry that shares a word.
+
+A decision looks only at the top ``count`` entries. In a large knowledge a common word
+touches thousands of entries that can never reach the top, so this pass bounds them first
+(MaxScore, as search engines prune posting lists):
+
+- each word's *upper bound* is the most it can add to any entry's score: its share of the
+  coverage, plus its share of the best possible cosine (its weight squared over the question
+  norm times ``max_inverse_norm``, the largest 1/norm of a phrasing holding it). A cosine is a
+  maximum over phrasings of a sum over words, never more than the sum over words of each
+  word's maximum, so an entry scores at most the bounds of its words plus the best partner
+  adjustment;
+- a few entries of the heaviest words are scored exactly; the ``count``-th best of them is a
+  floor the final ``count``-th best can only beat;
+- the lightest words whose bounds together (plus the best adjustment) stay under that floor
+  are *non-essential*: an entry holding only those cannot reach the top, so only entries
+  holding an essential word are scored.
+
+Scores are computed exactly as ``scoring.scores`` computes them (the same additions in the
+same order), so the top entries and their scores are the same to the last bit.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+from bot.matching.analysis import Analysis
+from bot.matching.index import MatchIndex
+from bot.matching.scoring import COVERAGE_WEIGHT, PHRASING_WEIGHT, Query, query, scores
+
+# Below this many postings a question's full scoring pass is already cheap: bounding first
+# would only add work (the shipped knowledge never reaches it).
+MIN_POSTINGS = 2000
+SEED_ENTRIES = 8  # entries scored exactly per word to raise the floor
+POSTINGS_PER_EXACT_SCORE = 30  # measured at 10,000 synthetic entries
+SEED_POOL = 1000  # ... while this few entries hold the words visited so far
+# Bounds are computed with other roundings than the scores: an entry is left out only when
+# its bound is below the floor by more than any rounding could explain.
+_SLACK = 1e-9
+
+
+def top_scores(index: MatchIndex, analysis: Analysis, count: int) -> dict[int, float]:
+    """Exact scores of a set of entries that holds the best ``count`` of ``scores``.
+
+    Every entry left out scores less than the ``count``-th best entry kept, so the best
+    ``count`` (and their order, ties included) are those of the full scoring.
+    """
+    prepared = query(index, analysis)
+    if prepared is None:
+        return {}
+    text_postings = index.text_postings
+    bag_postings = index.bag_postings
+    words = [token for token in prepared.squared if token in bag_postings]
+    postings = sum(len(bag_postings[t]) + len(text_postings.get(t, ())) for t in words)
+    if postings < MIN_POSTINGS or count <= 0:
+        return scores(index, analysis)
+    best_adjustment = max(prepared.adjustment.values())
+    bound = {
+        token: PHRASING_WEIGHT
+        * prepared.squared[token]
+        * index.max_inverse_norm.get(token, 0.0)
+        / prepared.query_norm
+        + COVERAGE_WEIGHT * prepared.weights[token] / prepared.total_weight
+        for token in words
+    }
+    heaviest = sorted(words, key=lambda token: -bound[token])
+    # What the words from each position on can add at most, lightest last.
+    rest = [0.0] * (len(heaviest) + 1)
+    for position in range(len(heaviest) - 1, -1, -1):
+        rest[position] = rest[position + 1] + bound[heaviest[position]]
+    adjustment = prepared.adjustment
+    entry_partner = index.entry_partner
+    exact: dict[int, float] = {}
+    floor = -math.inf  # the count-th best exact score so far: the top can only beat it
+    accumulated: dict[int, float] = {}
+    get = accumulated.get
+    skipped: list[str] = []
+    for position, token in enumerate(heaviest):
+        if rest[position] + best_adjustment < floor - _SLACK:
+            # An entry holding only the remaining (lighter) words cannot reach the top.
+            skipped = heaviest[position:]
+            break
+        # Each entry's own bound from the words it holds, with its precomputed 1/norm.
+        share = COVERAGE_WEIGHT * prepared.weights[token] / prepared.total_weight
+        cosine_share = PHRASING_WEIGHT * prepared.squared[token] / prepared.query_norm
+        for entry_index, inverse in zip(
+            bag_postings[token], index.bag_inverse_norm[token], strict=True
+        ):
+            accumulated[entry_index] = get(entry_index, 0.0) + share + cosine_share * inverse
+        if position == 0 or len(accumulated) <= SEED_POOL:
+            # Score the most promising entries so far exactly: a higher floor leaves
+            # more of the lighter (longer) posting lists unvisited.
+            promising = heapq.nlargest(
+                SEED_ENTRIES,
+                accumulated,
+                key=lambda entry_index: (
+                    accumulated[entry_index] + adjustment[entry_partner[entry_index]]
+                ),
+            )
+            for entry_index in promising:
+                if entry_index not in exact:
+                    exact[entry_index] = _score(index, prepared, entry_index)
+            if len(exact) >= count:
+                floor = heapq.nlargest(count, exact.values())[-1]
+    if len(exact) < count:
+        return scores(index, analysis)
+    reach = sum(bound[token] for token in skipped)
+    lowest = floor - _SLACK - reach
+    # Bare floats and ints, no tuples: at 10,000 entries thousands of new container objects
+    # per question would wake the garbage collector, whose pauses cost more than the pass.
+    bounds = {
+        entry_index: value + adjustment[entry_partner[entry_index]]
+        for entry_index, value in accumulated.items()
+    }
+    hopeful = [entry_index for entry_index, value in bounds.items() if value >= lowest]
+    hopeful.sort(key=bounds.__getitem__, reverse=True)
+    top = heapq.nlargest(count, exact.values())
+    heapq.heapify(top)  # top[0]: the count-th best score so far, only ever rising
+    # Scoring one entry exactly costs about as much as visiting this many postings: when the
+    # bounds leave too many entries in reach, the full pass over the postings is cheaper.
+    budget = postings // POSTINGS_PER_EXACT_SCORE
+    for entry_index in hopeful:
+        value = bounds[entry_index]
+        if value + reach < top[0] - _SLACK:
+            break  # sorted by bound: no later entry can reach the top either
+        if entry_index in exact:
+            continue
+        if skipped:
+            # Tighter: only the skipped words this entry holds (a set lookup each).
+            bag = index.bags[entry_index]
+            held = sum(bound[token] for token in skipped if token in bag)
+            if value + held < top[0] - _SLACK:
+                continue
+        if len(exact) > budget:
+            return scores(index, analysis)
+        score = exact[entry_index] = _score(index, prepared, entry_index)
+        if score > top[0]:
+            heapq.heapreplace(top, score)
+    return exact
+
+
+def _score(index: MatchIndex, prepared: Query, entry_index: int) -> float:
+    """One entry's score, with the same additions in the same order as ``scoring.scores``
+    (from 0.0, word by word in the question's order), so the same to the last bit."""
+    terms = prepared.terms
+    words = prepared.words
+    text_tokens = index.text_tokens
+    phrasing = 0.0
+    start = index.entry_text_start[entry_index]
+    for text_index in range(start, index.entry_text_start[entry_index + 1]):
+        held = text_tokens[text_index]
+        if words.isdisjoint(held):
+            continue  # most phrasings share no word with the question
+        value = 0.0
+        for token, squared, _ in terms:
+            if token in held:
+                value += squared
+        cosine = value / (prepared.query_norm * index.text_norm[text_index])
+        if cosine > phrasing:
+            phrasing = cosine
+    bag = index.bags[entry_index]
+    covered = 0.0
+    for token, _, weight in terms:
+        if token in bag:
+            covered += weight
+    return (
+        PHRASING_WEIGHT * phrasing
+        + COVERAGE_WEIGHT * covered / prepared.total_weight
+        + prepared.adjustment[index.entry_partner[entry_index]]
+    )
