@@ -266,6 +266,9 @@ async def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     if args.stages:
         time_stages()
+    from bot.worker import shorten_gil_switch
+
+    shorten_gil_switch()  # as the app does at start (the echo bot shares the process)
     with tempfile.TemporaryDirectory(prefix="partnerbot-bench-") as tmp:
         work = Path(tmp)
         server = start_server(work / "synapse")
