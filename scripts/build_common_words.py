@@ -4,7 +4,8 @@ The matcher gives an unknown word less weight when it is one of these: "volgens"
 "krijgen" say little about what is asked, while an unknown rare word ("fouilleren") says the
 question is about something the knowledge does not cover.
 
-Needs wordfreq (not a runtime dependency): pip install wordfreq && python scripts/build_common_words.py
+Needs wordfreq (not a runtime dependency):
+    pip install wordfreq && python scripts/build_common_words.py
 Word frequencies from wordfreq by Robyn Speer, data licensed CC BY-SA 4.0.
 """
 

@@ -80,8 +80,8 @@ fi
 export PARTNERBOT_ADAPTIVECARDS="$PWD/$ADAPTIVECARDS"
 
 echo "== ruff"
-"$VENV/bin/ruff" check bot tests bench
-"$VENV/bin/ruff" format --check bot tests bench
+"$VENV/bin/ruff" check bot tests bench scripts
+"$VENV/bin/ruff" format --check bot tests bench scripts
 echo "== mypy (strict on bot/)"
 "$VENV/bin/mypy"
 echo "== pytest"
