@@ -56,7 +56,7 @@ SHUTDOWN_SECONDS = 10.0
 TRANSPORT_CANCEL_SECONDS = TRANSPORT_GRACE_SECONDS + 1.0
 WEB_SHUTDOWN_SECONDS = 1.5
 NOTHING_CONFIGURED = (
-    "Nothing to run: the config has no 'matrix:', 'teams:' or 'teams_app:' section.\n"
+    "Nothing to run: the config has no 'matrix:', 'teams:', 'teams_app:' or 'editor:' section.\n"
     "Add one (see config.example.yaml), or try the bot in the terminal with: partnerbot chat"
 )
 
@@ -70,9 +70,15 @@ def knowledge_folder(config: Config, override: str | None) -> Path | None:
     return Path(chosen) if chosen else None
 
 
+def has_something_to_run(config: Config) -> bool:
+    """A chat transport or the editors' console: either one is worth serving on its own."""
+    parts = (config.matrix, config.teams, config.teams_app, config.editor)
+    return any(part is not None for part in parts)
+
+
 def run_app(config: Config, config_path: str, knowledge_override: str | None, err: TextIO) -> int:
     """Run until stopped by a signal; the exit code for the CLI."""
-    if config.matrix is None and config.teams is None and config.teams_app is None:
+    if not has_something_to_run(config):
         print(NOTHING_CONFIGURED, file=err)
         return 1
     configure_logging(config.logging)
