@@ -4,7 +4,7 @@ A logistic regression (L2-regularised, fitted by Newton's method in pure Python)
 signals in ``bot.matching.decision.features``; the label is whether the best entry answers
 the question (an out-of-scope question never has one). The thresholds (answer, clarify,
 margin) are then chosen by the combined score over the same questions and printed: set them
-as the defaults in bot/config.py and config.example.yaml. Only the tuned sets are read (see
+as the defaults in bot/config/sections.py and config.example.yaml. Only the tuned sets are read (see
 bench/eval.py): dev, eval-extra and the tune half of eval-fresh.
 
 Run: python bench/train_decision.py [--write] [--l2 1.0]
