@@ -84,7 +84,7 @@ def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> _Node | None:
     for problem in yaml_problems:
         problems.append(Problem(name, problem.line, None, problem.for_editors()))
     if node is None and not yaml_problems:
-        problems.append(Problem(name, 1, None, "the file is empty"))
+        problems.append(Problem(name, 1, None, "het bestand is leeg"))
     return node
 
 
@@ -113,14 +113,14 @@ class _Checker:
     def check_keys(self, required: set[str], optional: set[str]) -> bool:
         fields: dict[str, _Node] = self.node.value
         for key, line in self.node.duplicates:
-            self.problem(line, f"field '{key}' appears twice")
+            self.problem(line, f"het veld '{key}' staat er twee keer")
         for key, value in fields.items():
             if key not in required | optional:
                 allowed = ", ".join(sorted(required | optional))
-                self.problem(value.line, f"unknown field '{key}' (allowed: {allowed})")
+                self.problem(value.line, f"onbekend veld '{key}' (toegestaan: {allowed})")
         missing = sorted(required - set(fields))
         for key in missing:
-            self.problem(self.node.line, f"missing field '{key}'")
+            self.problem(self.node.line, f"het veld '{key}' ontbreekt")
         return not missing
 
     def text(self, key: str, *, required: bool = True) -> str:
@@ -128,11 +128,11 @@ class _Checker:
         if found is None:
             return ""
         if isinstance(found.value, bool) or not isinstance(found.value, str | int | float):
-            self.problem(found.line, f"'{key}' must be text, not {_kind(found.value)}")
+            self.problem(found.line, f"het veld '{key}' moet tekst zijn, niet {_kind(found.value)}")
             return ""
         value = str(found.value).strip()
         if required and not value:
-            self.problem(found.line, f"'{key}' is empty")
+            self.problem(found.line, f"het veld '{key}' is leeg: vul het in")
         return value
 
     def text_list(self, key: str, *, minimum: int = 0) -> tuple[tuple[str, int], ...]:
@@ -140,18 +140,27 @@ class _Checker:
         if found is None:
             return ()
         if not isinstance(found.value, list):
-            self.problem(found.line, f"'{key}' must be a list, not {_kind(found.value)}")
+            self.problem(
+                found.line, f"het veld '{key}' moet een lijst zijn, niet {_kind(found.value)}"
+            )
             return ()
         items: list[tuple[str, int]] = []
         for item in found.value:
             if isinstance(item.value, bool) or not isinstance(item.value, str | int | float):
-                self.problem(item.line, f"'{key}' items must be text, not {_kind(item.value)}")
+                self.problem(
+                    item.line,
+                    f"elk item van het veld '{key}' moet tekst zijn, niet {_kind(item.value)}",
+                )
             elif not str(item.value).strip():
-                self.problem(item.line, f"'{key}' has an empty item")
+                self.problem(item.line, f"het veld '{key}' heeft een leeg item")
             else:
                 items.append((str(item.value).strip(), item.line))
         if len(items) < minimum:
-            self.problem(found.line, f"'{key}' needs at least {minimum} items, has {len(items)}")
+            self.problem(
+                found.line,
+                f"het veld '{key}' heeft te weinig items: "
+                f"minstens {minimum} nodig, nu {len(items)}",
+            )
         return tuple(items)
 
 
@@ -163,12 +172,14 @@ def _matchable(phrase: str) -> bool:
 
 def _kind(value: object) -> str:
     if isinstance(value, dict):
-        return "a mapping"
+        return "een mapping (regels met 'sleutel: waarde')"
     if isinstance(value, list):
-        return "a list"
+        return "een lijst"
     if value is None:
-        return "empty"
-    return type(value).__name__
+        return "leeg"
+    if isinstance(value, bool):
+        return "ja/nee (zet de tekst tussen aanhalingstekens)"
+    return f"een waarde van het type {type(value).__name__}"
 
 
 def _top_list(node: _Node | None, key: str, file: str, problems: list[Problem]) -> list[_Node]:
@@ -176,23 +187,33 @@ def _top_list(node: _Node | None, key: str, file: str, problems: list[Problem]) 
     if node is None:
         return []
     if not isinstance(node.value, dict) or key not in node.value:
-        problems.append(Problem(file, node.line, None, f"expected a top-level '{key}:' list"))
+        problems.append(
+            Problem(file, node.line, None, f"bovenaan het bestand hoort de lijst '{key}:'")
+        )
         return []
     for other, line in node.duplicates:
-        problems.append(Problem(file, line, None, f"top-level key '{other}' appears twice"))
+        problems.append(
+            Problem(file, line, None, f"'{other}:' staat twee keer bovenaan het bestand")
+        )
     for other, value in node.value.items():
         if other != key:
-            problems.append(Problem(file, value.line, None, f"unknown top-level key '{other}'"))
+            problems.append(
+                Problem(
+                    file, value.line, None, f"onbekende sleutel bovenaan het bestand: '{other}'"
+                )
+            )
     items = node.value[key]
     if not isinstance(items.value, list):
-        problems.append(Problem(file, items.line, None, f"'{key}' must be a list"))
+        problems.append(Problem(file, items.line, None, f"'{key}' moet een lijst zijn"))
         return []
     valid: list[_Node] = []
     for item in items.value:
         if isinstance(item.value, dict):
             valid.append(item)
         else:
-            problems.append(Problem(file, item.line, None, f"each item of '{key}' is a mapping"))
+            problems.append(
+                Problem(file, item.line, None, f"elk item van '{key}' moet een mapping zijn")
+            )
     return valid
 
 
@@ -209,14 +230,18 @@ def _load_taxonomy(root: Path, problems: list[Problem]) -> tuple[set[str], dict[
     partners = data.get("partners")
     topics = data.get("topics")
     if partners is None or topics is None:
-        problems.append(Problem(file, node.line, None, "needs 'partners:' and 'topics:' maps"))
+        problems.append(
+            Problem(file, node.line, None, "het bestand moet 'partners:' en 'topics:' bevatten")
+        )
         return set(), {}
     if not isinstance(partners.value, dict) or not isinstance(topics.value, dict):
-        problems.append(Problem(file, node.line, None, "'partners' and 'topics' are mappings"))
+        problems.append(
+            Problem(file, node.line, None, "'partners' en 'topics' moeten mappings zijn")
+        )
         return set(), {}
     for where in (node, partners, topics):
         for key, line in where.duplicates:
-            problems.append(Problem(file, line, None, f"'{key}' appears twice"))
+            problems.append(Problem(file, line, None, f"'{key}' staat er twee keer"))
     topic_map = {str(key): str(value.value) for key, value in topics.value.items()}
     partner_ids = {str(key) for key in partners.value}
     return partner_ids, topic_map
@@ -236,15 +261,18 @@ def _load_partners(root: Path, known: set[str], problems: list[Problem]) -> list
         partner_id = checker.text("id")
         if known and partner_id not in known:
             checker.problem(
-                item.line, f"unknown partner id '{partner_id}' (taxonomy: {_list(known)})"
+                item.line,
+                f"onbekende partner-id '{partner_id}' (taxonomy.yaml kent: {_list(known)})",
             )
         aliases = checker.text_list("aliases")
         for alias, line in aliases:
             if not _matchable(alias):
-                checker.problem(line, f"alias '{alias}' holds only stop words or single letters")
+                checker.problem(
+                    line, f"de alias '{alias}' bestaat alleen uit stopwoorden of losse letters"
+                )
             owner = alias_owner.setdefault(fold(alias), partner_id)
             if owner != partner_id:
-                checker.problem(line, f"alias '{alias}' is also an alias of partner '{owner}'")
+                checker.problem(line, f"de alias '{alias}' is ook een alias van partner '{owner}'")
         partner_lines.append(item.line)
         partners.append(
             Partner(
@@ -274,7 +302,7 @@ def _load_contacts(root: Path, problems: list[Problem]) -> list[Contact]:
             continue
         email = checker.text("email")
         if email and not _EMAIL_RE.match(email):
-            checker.problem(item.value["email"].line, f"'{email}' is not an e-mail address")
+            checker.problem(item.value["email"].line, f"'{email}' is geen e-mailadres")
         contact_lines.append(item.line)
         contacts.append(
             Contact(
@@ -307,11 +335,11 @@ def _load_synonyms(root: Path, problems: list[Problem]) -> list[tuple[str, tuple
         for variant, line in variants:
             if not _matchable(variant):
                 checker.problem(
-                    line, f"variant '{variant}' holds only stop words or single letters"
+                    line, f"de variant '{variant}' bestaat alleen uit stopwoorden of losse letters"
                 )
             owner = variant_owner.setdefault(fold(variant), term)
             if owner != term:
-                checker.problem(line, f"variant '{variant}' is also a variant of '{owner}'")
+                checker.problem(line, f"de variant '{variant}' is ook een variant van '{owner}'")
         groups.append((term, tuple(variant for variant, _ in variants)))
     return groups
 
@@ -342,7 +370,7 @@ def _load_entries(
     folder = root / "entries"
     files = _yaml_files(folder)
     if not files:
-        problems.append(Problem(_display(folder, root), 0, None, "no entry files (*.yaml)"))
+        problems.append(Problem(_display(folder, root), 0, None, "geen entry-bestanden (*.yaml)"))
     for nested in _nested_yaml_files(folder):
         # Only entries/*.yaml is read: a file in a subfolder would be silently left out.
         problems.append(Problem(_display(nested, root), 0, None, NESTED_ENTRY_FILE))
@@ -371,33 +399,36 @@ def _load_entry(
         return None
     entry_id = checker.text("id")
     if entry_id and not _ID_RE.match(entry_id):
-        checker.problem(item.line, f"id '{entry_id}' may only hold a-z, 0-9 and single hyphens")
+        checker.problem(
+            item.line, f"het id '{entry_id}' mag alleen a-z, 0-9 en losse koppeltekens bevatten"
+        )
     partner = checker.text("partner")
     if partner and partner_ids and partner not in partner_ids:
         checker.problem(
-            item.value["partner"].line, f"unknown partner '{partner}' (known: {_list(partner_ids)})"
+            item.value["partner"].line,
+            f"onbekende partner '{partner}' (bekend: {_list(partner_ids)})",
         )
     elif partner and partner != file_partner and file_partner in partner_ids:
         checker.problem(
             item.value["partner"].line,
-            f"partner '{partner}' does not belong in {file_partner}.yaml",
+            f"partner '{partner}' hoort niet in {file_partner}.yaml",
         )
     topic = checker.text("topic")
     if topic and topics and topic not in topics:
         checker.problem(
-            item.value["topic"].line, f"unknown topic '{topic}' (known: {_list(topics)})"
+            item.value["topic"].line, f"onbekend topic '{topic}' (bekend: {_list(topics)})"
         )
     contacts = checker.text_list("contacts")
     for contact, line in contacts:
         if contact not in contact_ids:
-            checker.problem(line, f"contact '{contact}' is not defined in contacts.yaml")
+            checker.problem(line, f"contact '{contact}' staat niet in contacts.yaml")
     alternates = checker.text_list("alternates", minimum=MIN_ALTERNATES)
     keywords = checker.text_list("keywords", minimum=1)
     lead = checker.text("lead", required="lead" in item.value)
     if len(lead) > MAX_LEAD_CHARS or "\n\n" in lead:
         checker.problem(
             item.value["lead"].line,
-            f"'lead' must be one short paragraph (at most {MAX_LEAD_CHARS} characters)",
+            f"het veld 'lead' moet één korte alinea zijn (hoogstens {MAX_LEAD_CHARS} tekens)",
         )
     return Entry(
         id=entry_id,
@@ -423,7 +454,9 @@ def _report_duplicates(ids: list[tuple[str, str, int]], kind: str, problems: lis
     seen: set[str] = set()
     for item_id, file, line in ids:
         if item_id and item_id in seen:
-            problems.append(Problem(file, line, item_id, f"duplicate {kind} id '{item_id}'"))
+            problems.append(
+                Problem(file, line, item_id, f"het {kind}-id '{item_id}' staat er twee keer")
+            )
         seen.add(item_id)
 
 
@@ -438,7 +471,8 @@ def _check_across_entries(entries: list[Entry], problems: list[Problem]) -> None
                     entry.file,
                     entry.line,
                     entry.id,
-                    f"duplicate id; first defined at {earlier.file}:{earlier.line}",
+                    f"dit id bestaat al (eerst in {earlier.file}:{earlier.line}); "
+                    "kies een ander id",
                 )
             )
         # The same question text on two entries makes the answer a coin toss.
@@ -451,7 +485,8 @@ def _check_across_entries(entries: list[Entry], problems: list[Problem]) -> None
                         entry.file,
                         entry.line,
                         entry.id,
-                        f"question '{text}' is also on entry '{owner.id}' ({owner.file})",
+                        f"de vraag '{text}' staat ook bij entry '{owner.id}' ({owner.file}); "
+                        "een vraag mag maar bij één entry",
                     )
                 )
 
@@ -465,7 +500,7 @@ def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
     """
     root = Path(path) if path is not None else SHIPPED_KNOWLEDGE
     if not root.is_dir():
-        raise KnowledgeError([Problem(str(root), 0, None, "is not a folder")])
+        raise KnowledgeError([Problem(str(root), 0, None, "is geen map")])
     try:
         for _attempt in range(3):
             before = knowledge_version(root)
@@ -475,7 +510,9 @@ def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
         return knowledge
     except OSError as error:  # a file vanished while it was read
         name = getattr(error, "filename", None) or str(root)
-        problem = Problem(str(name), 0, None, f"cannot read: {error.strerror or error}")
+        problem = Problem(
+            str(name), 0, None, f"kan het bestand niet lezen: {error.strerror or error}"
+        )
         raise KnowledgeError([problem]) from None
 
 
@@ -491,7 +528,7 @@ def _load_once(root: Path) -> KnowledgeBase:
     )
     _check_across_entries(entries, problems)
     if not entries and not problems:
-        problems.append(Problem(str(root), 0, None, "the knowledge holds no entries"))
+        problems.append(Problem(str(root), 0, None, "de kennisbank heeft geen entries"))
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(
@@ -512,7 +549,9 @@ def _visible(path: Path, root: Path) -> bool:
     return not any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-NESTED_ENTRY_FILE = "not read: entry files go directly in entries/, not in a subfolder"
+NESTED_ENTRY_FILE = (
+    "niet gelezen: entry-bestanden staan direct in de map entries/, niet in een submap"
+)
 
 
 def _nested_yaml_files(folder: Path) -> list[Path]:

@@ -205,15 +205,13 @@ def test_a_broken_entry_shows_the_dutch_error_and_nothing_is_saved(
     page.get_by_role("button", name="Opslaan").click()
     summary = page.locator("#fouten")
     assert "Niet opgeslagen: 2 fouten" in summary.inner_text()
-    assert "'Vraag' is leeg: vul het in" in summary.inner_text()
-    assert "'Trefwoorden' heeft te weinig regels" in summary.inner_text()
+    assert "het veld 'Vraag' is leeg: vul het in" in summary.inner_text()
+    assert "het veld 'Trefwoorden' heeft te weinig items" in summary.inner_text()
     field = page.get_by_label("Trefwoorden")
     assert field.get_attribute("aria-invalid") == "true"
     described = field.get_attribute("aria-describedby") or ""
     error_text = page.locator(f"#{described.split()[-1]}").inner_text()
-    assert (
-        "te weinig regels" in error_text and "knowledge/entries/politie.yaml, regel" in error_text
-    )
+    assert "te weinig items" in error_text and "knowledge/entries/politie.yaml, regel" in error_text
     assert page.evaluate("document.activeElement.id") == "fouten"  # focus moved to the errors
     assert axe_violations(page) == []
     assert path.read_bytes() == before

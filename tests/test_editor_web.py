@@ -243,8 +243,8 @@ async def test_an_invalid_save_shows_dutch_errors_at_the_field_and_writes_nothin
     assert response.status == 422
     html = unescape(await response.text())
     assert "Niet opgeslagen" in html
-    assert "'Andere formuleringen' heeft te weinig regels: minstens 5 nodig, nu 1" in html
-    assert "'Trefwoorden' heeft te weinig regels: minstens 1 nodig, nu 0" in html
+    assert "het veld 'Andere formuleringen' heeft te weinig items: minstens 5 nodig, nu 1" in html
+    assert "het veld 'Trefwoorden' heeft te weinig items: minstens 1 nodig, nu 0" in html
     assert "knowledge/entries/politie.yaml, regel" in html
     assert 'id="veld-alternates"' in html and 'aria-invalid="true"' in html
     assert path.read_bytes() == before

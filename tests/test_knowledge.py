@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.editor.dutch import dutch_message
 from bot.knowledge import (
     MIN_ALTERNATES,
     SHIPPED_KNOWLEDGE,
@@ -135,7 +134,7 @@ def test_contacts_for_an_entry(tmp_path: Path) -> None:
 
 def test_not_a_folder_is_a_knowledge_error(tmp_path: Path) -> None:
     (problem,) = problems_of(tmp_path / "missing")
-    assert "not a folder" in problem.message
+    assert problem.message == "is geen map"
 
 
 # --- one class of mistake at a time --------------------------------------------------------
@@ -177,7 +176,7 @@ BREAKAGES = {
         POLITIE,
         '    source: "Politie > Online"\n',
         '    source: "Politie > Online"\n    answr: "typo"\n',
-        "unknown field 'answr'",
+        "onbekend veld 'answr' (toegestaan: alternates, answer,",
         "politie-online",
         "answr:",
     ),
@@ -185,7 +184,7 @@ BREAKAGES = {
         HANDHAVING,
         '    source: "Handhaving > Online"\n',
         "",
-        "missing field 'source'",
+        "het veld 'source' ontbreekt",
         "handhaving-online",
         "id: handhaving-online",
     ),
@@ -193,7 +192,7 @@ BREAKAGES = {
         HANDHAVING,
         "    alternates:\n" + "".join(f'      - "{text}"\n' for text in HANDHAVING_ALTERNATES),
         '    alternates: "mag een boa op instagram kijken"\n',
-        "'alternates' must be a list",
+        "het veld 'alternates' moet een lijst zijn, niet",
         "handhaving-online",
         'alternates: "mag een boa',
     ),
@@ -201,7 +200,7 @@ BREAKAGES = {
         HANDHAVING,
         '    answer: "Een boa kijkt alleen in openbare bronnen, binnen het eigen domein."',
         "    answer: [een, twee]",
-        "'answer' must be text",
+        "het veld 'answer' moet tekst zijn, niet een lijst",
         "handhaving-online",
         "answer: [een, twee]",
     ),
@@ -209,7 +208,7 @@ BREAKAGES = {
         HANDHAVING,
         "    partner: handhaving",
         "    partner: brandweer",
-        "unknown partner 'brandweer'",
+        "onbekende partner 'brandweer' (bekend: ",
         "handhaving-online",
         "partner: brandweer",
     ),
@@ -217,7 +216,7 @@ BREAKAGES = {
         HANDHAVING,
         "    topic: online",
         "    topic: kookles",
-        "unknown topic 'kookles'",
+        "onbekend topic 'kookles' (bekend: ",
         "handhaving-online",
         "topic: kookles",
     ),
@@ -226,7 +225,7 @@ BREAKAGES = {
         POLITIE,
         "  - id: politie-opleidingen",
         "  - id: handhaving-online",
-        "duplicate id; first defined at knowledge/entries/handhaving.yaml",
+        "dit id bestaat al (eerst in knowledge/entries/handhaving.yaml:",
         "handhaving-online",
         "id: handhaving-online",
     ),
@@ -235,7 +234,7 @@ BREAKAGES = {
         '      - "politie online regels"',
         # Differs only in case and punctuation from an alternate of handhaving-online.
         '      - "Mag een BOA op Instagram kijken?"',
-        "is also on entry 'handhaving-online'",
+        "staat ook bij entry 'handhaving-online'",
         "politie-online",
         "id: politie-online",
     ),
@@ -243,7 +242,7 @@ BREAKAGES = {
         HANDHAVING,
         '    answer: "Een boa kijkt alleen in openbare bronnen, binnen het eigen domein."',
         '    answer: "   "',
-        "'answer' is empty",
+        "het veld 'answer' is leeg",
         "handhaving-online",
         'answer: "   "',
     ),
@@ -251,7 +250,7 @@ BREAKAGES = {
         POLITIE,
         "    contacts: [tweede]",
         "    contacts: [tweede, derde]",
-        "contact 'derde' is not defined",
+        "contact 'derde' staat niet in contacts.yaml",
         "politie-opleidingen",
         "contacts: [tweede, derde]",
     ),
@@ -259,7 +258,7 @@ BREAKAGES = {
         HANDHAVING,
         '      - "boa online toezicht"\n',
         "",
-        f"needs at least {MIN_ALTERNATES} items, has {MIN_ALTERNATES - 1}",
+        f"te weinig items: minstens {MIN_ALTERNATES} nodig, nu {MIN_ALTERNATES - 1}",
         "handhaving-online",
         # The problem points at the list, which starts with its first item.
         HANDHAVING_ALTERNATES[0],
@@ -268,7 +267,7 @@ BREAKAGES = {
         HANDHAVING,
         "    topic: online\n",
         "    topic: online\n    topic: rol\n",
-        "field 'topic' appears twice",
+        "het veld 'topic' staat er twee keer",
         "handhaving-online",
         "topic: rol",
     ),
@@ -276,7 +275,7 @@ BREAKAGES = {
         HANDHAVING,
         "    partner: handhaving",
         "    partner: politie",
-        "does not belong in handhaving.yaml",
+        "hoort niet in handhaving.yaml",
         "handhaving-online",
         "partner: politie",
     ),
@@ -284,7 +283,7 @@ BREAKAGES = {
         "partners.yaml",
         "aliases: [handhaving, boa, handhaver]",
         "aliases: [handhaving, boa, handhaver, Agent]",
-        "alias 'Agent' is also an alias of partner 'politie'",
+        "de alias 'Agent' is ook een alias van partner 'politie'",
         "handhaving",
         "Agent]",
     ),
@@ -292,7 +291,7 @@ BREAKAGES = {
         "synonyms.yaml",
         "variants: [nepaccount, fake account]",
         "variants: [nepaccount, fake account, Insta]",
-        "variant 'Insta' is also a variant of 'instagram'",
+        "de variant 'Insta' is ook een variant van 'instagram'",
         "anoniem account",
         "Insta]",
     ),
@@ -300,7 +299,7 @@ BREAKAGES = {
         "contacts.yaml",
         "email: tweede@example.org",
         "email: tweede-at-example",
-        "is not an e-mail address",
+        "'tweede-at-example' is geen e-mailadres",
         "tweede",
         "tweede-at-example",
     ),
@@ -362,9 +361,9 @@ def test_several_mistakes_in_one_entry_are_all_reported(tmp_path: Path) -> None:
         _apply(folder, BREAKAGES[name])
     problems = [p for p in problems_of(folder) if p.entry == "handhaving-online"]
     messages = " | ".join(p.message for p in problems)
-    assert "'answer' is empty" in messages
-    assert "unknown partner 'brandweer'" in messages
-    assert "needs at least" in messages
+    assert "het veld 'answer' is leeg" in messages
+    assert "onbekende partner 'brandweer'" in messages
+    assert "te weinig items: minstens" in messages
 
 
 def test_a_syntax_error_does_not_hide_mistakes_in_other_files(tmp_path: Path) -> None:
@@ -412,7 +411,7 @@ def test_intact_entries_of_a_broken_file_are_still_checked(tmp_path: Path) -> No
     assert any(p.message.startswith("YAML-fout") for p in problems)
     assert any(
         p.entry == "politie-opleidingen"
-        and "unknown field 'bron'" in p.message
+        and "onbekend veld 'bron'" in p.message
         and p.line == line_of(politie, "bron: x")
         for p in problems
     )
@@ -423,21 +422,22 @@ def test_empty_entry_file_is_a_problem(tmp_path: Path) -> None:
     (folder / "entries" / "algemeen.yaml").write_text("", encoding="utf-8")
     problems = problems_of(folder)
     assert any(
-        p.file == "knowledge/entries/algemeen.yaml" and "empty" in p.message for p in problems
+        p.file == "knowledge/entries/algemeen.yaml" and p.message == "het bestand is leeg"
+        for p in problems
     )
 
 
 def test_folder_without_entries_is_a_problem(tmp_path: Path) -> None:
     folder = copy_fixture(tmp_path)
     shutil.rmtree(folder / "entries")
-    assert any("no entry files" in p.message for p in problems_of(folder))
+    assert any("geen entry-bestanden (*.yaml)" in p.message for p in problems_of(folder))
 
 
 def test_entry_that_is_not_a_mapping_is_reported(tmp_path: Path) -> None:
     folder = copy_fixture(tmp_path)
     path = folder / "entries" / "algemeen.yaml"
     path.write_text(path.read_text("utf-8") + "  - just a string\n", encoding="utf-8")
-    problem = next(p for p in problems_of(folder) if "mapping" in p.message)
+    problem = next(p for p in problems_of(folder) if "moet een mapping zijn" in p.message)
     assert problem.file == "knowledge/entries/algemeen.yaml"
     assert problem.line == line_of(path, "just a string")
 
@@ -454,7 +454,7 @@ def test_a_duplicate_partner_or_contact_id_names_its_line(
 ) -> None:
     folder = copy_fixture(tmp_path)
     edit(folder / file, old, new)
-    problem = next(p for p in problems_of(folder) if "duplicate" in p.message)
+    problem = next(p for p in problems_of(folder) if "staat er twee keer" in p.message)
     assert problem.file == f"knowledge/{file}"
     assert problem.entry == new.removeprefix("  - id: ")
     assert problem.line == line_of(folder / file, new, occurrence=2)
@@ -469,7 +469,6 @@ def test_an_entry_file_in_a_subfolder_is_named_not_silently_skipped(tmp_path: Pa
     (folder / "entries" / "oud" / "notities.txt").write_text("x", encoding="utf-8")
     found = problems_of(folder)
     assert [str(problem) for problem in found] == [
-        "knowledge/entries/oud/politie.yaml: not read: entry files go directly in entries/, "
-        "not in a subfolder"
+        "knowledge/entries/oud/politie.yaml: niet gelezen: entry-bestanden staan direct in de "
+        "map entries/, niet in een submap"
     ]
-    assert "niet in een submap" in dutch_message(found[0].message)

@@ -93,7 +93,7 @@ def validate_with(root: Path, path: Path, text: str) -> list[Problem]:
 
 
 def _field_of(problem: Problem, lines: dict[str, tuple[int, int]], form: EntryForm) -> str | None:
-    if problem.message.startswith("question '"):
+    if problem.message.startswith("de vraag '"):
         quoted = problem.message.split("'")[1]
         return "question" if quoted == form.question else "alternates"
     for name, (first, last) in lines.items():
