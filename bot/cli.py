@@ -393,19 +393,31 @@ def _beheer(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.transports.teams import build_card
 
     config = Config()
+    # The console is for editors: its own start-up messages are Dutch, like the console.
     if args.config:
         try:
             config = load_config(args.config, os.environ)
         except ConfigError as error:
             for problem in error.problems:
-                print(f"error: {args.config}: {problem}", file=err)
+                print(f"fout: {args.config}: {problem}", file=err)
+            print("Het configuratiebestand klopt niet; de console start niet.", file=err)
             return EXIT_ERROR
     folder = Path(args.knowledge or config.knowledge_path or SHIPPED_KNOWLEDGE)
     if not 0 <= args.port < 65536:
-        print(f"error: --port {args.port} is not a TCP port", file=err)
+        print(f"fout: --port {args.port} is geen TCP-poort (kies 0 tot 65535)", file=err)
         return EXIT_ERROR
-    if _load(str(folder), err) is None:
-        print("Fix these first (partnerbot check), then start the console again.", file=err)
+    try:
+        load_knowledge(folder)
+    except KnowledgeError as error:
+        for knowledge_problem in error.problems:
+            print(f"fout: {knowledge_problem}", file=err)
+        count = len(error.problems)
+        print(
+            f"{count} {'probleem' if count == 1 else 'problemen'} in de kennisbank. Los "
+            f"{'het' if count == 1 else 'ze'} eerst op (controleer met: partnerbot check) en "
+            "start de console daarna opnieuw.",
+            file=err,
+        )
         return EXIT_ERROR
     return asyncio.run(serve_local(folder, config, args.port, out, build_card))
 

@@ -286,3 +286,23 @@ def test_a_partner_that_is_not_a_plain_name_never_becomes_a_path(tmp_path: Path)
     outcome = save_entry(folder, form, None, None, Editor("anna", ""), False, "m")
     assert not outcome.saved and outcome.errors[0].field == "partner"
     assert not (tmp_path.parent / "buiten.yaml").exists()
+
+
+def test_beheer_explains_start_up_problems_in_dutch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    folder = knowledge_copy(tmp_path, FIXTURE)
+    politie = folder / "entries" / "politie.yaml"
+    text = politie.read_text(encoding="utf-8")
+    politie.write_text(text.replace("    source:", "    bron:", 1), encoding="utf-8")
+    assert main(["beheer", "--knowledge", str(folder)]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("fout: knowledge/entries/politie.yaml:")
+    assert "onbekend veld 'bron'" in lines[0]
+    assert any("het veld 'source' ontbreekt" in line for line in lines)
+    assert lines[-1].startswith("2 problemen in de kennisbank. Los ze eerst op")
+    assert "partnerbot check" in lines[-1]
+    assert main(["beheer", "--knowledge", str(FIXTURE), "--port", "70000"]) == 1
+    assert capsys.readouterr().err == "fout: --port 70000 is geen TCP-poort (kies 0 tot 65535)\n"

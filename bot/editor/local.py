@@ -78,11 +78,11 @@ async def serve_local(
         await site.start()
     except OSError as error:
         await runner.cleanup()
-        print(f"error: cannot listen on 127.0.0.1:{port}: {error.strerror}", file=out)
+        print(f"fout: kan niet luisteren op 127.0.0.1:{port}: {error.strerror}", file=out)
         return 1
     bound = runner.addresses[0][1]
     print(f"Beheerconsole voor {folder}", file=out)
-    print(f"Open in uw browser: http://127.0.0.1:{bound}/beheer/inloggen?token={token}", file=out)
+    print(f"Open in je browser: http://127.0.0.1:{bound}/beheer/inloggen?token={token}", file=out)
     print("Stoppen: Ctrl+C", file=out, flush=True)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

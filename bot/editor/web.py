@@ -173,7 +173,7 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
             status=500,
             title="Er ging iets mis",
             message="Er ging iets mis in de console. Kijk in de lijst met entries "
-            "of uw wijziging is opgeslagen, en meld het aan de beheerder van de bot.",
+            "of je wijziging is opgeslagen, en meld het aan de beheerder van de bot.",
         )
     for name, value in _HEADERS.items():
         response.headers.setdefault(name, value)
