@@ -224,6 +224,20 @@ def test_chat_answers_each_line_until_quit(assistant: Assistant) -> None:
         assert contact.email in out
 
 
+@pytest.mark.parametrize("goodbye", ["doei", "dag", "Tot ziens!", "ok bedankt, fijne dag"])
+def test_a_goodbye_is_answered_and_ends_the_chat(assistant: Assistant, goodbye: str) -> None:
+    import io
+
+    from bot.smalltalk import REPLIES
+    from bot.transports.console import run_console
+
+    lines = iter([goodbye, "partners"])
+    out = io.StringIO()
+    assert run_console(assistant, read=lambda _prompt: next(lines), out=out) == 0
+    assert REPLIES["goodbye"] in out.getvalue()
+    assert next(lines) == "partners"  # not read: the goodbye ended the chat
+
+
 def test_chat_ends_at_end_of_input() -> None:
     result = run_bot("chat", "--knowledge", str(FIXTURE), stdin="help\n")
     assert result.returncode == 0, result.stderr

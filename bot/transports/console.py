@@ -7,6 +7,7 @@ from typing import TextIO
 
 from bot.assistant import Assistant
 from bot.models import Question
+from bot.smalltalk import classify
 
 
 def console_question(text: str) -> Question:
@@ -21,7 +22,9 @@ def console_question(text: str) -> Question:
     )
 
 
-_QUIT_WORDS = frozenset({"quit", "exit", "stop", "doei", "q", ":q"})
+# Commands that end the chat at once; a goodbye ("doei", "dag", "tot ziens") is answered
+# first, as in any chat, and then ends it too.
+_QUIT_WORDS = frozenset({"quit", "exit", "stop", "q", ":q"})
 PROMPT = "vraag> "
 
 
@@ -30,7 +33,7 @@ def run_console(
     read: Callable[[str], str] = input,
     out: TextIO | None = None,
 ) -> int:
-    """Answer questions typed in the terminal until 'quit' or end of input."""
+    """Answer questions typed in the terminal until 'quit', a goodbye or end of input."""
     import sys
 
     stream = out or sys.stdout
@@ -54,3 +57,5 @@ def run_console(
         if reply is not None:
             print(reply.text, file=stream)
             print(file=stream)
+        if classify(line) == "goodbye":
+            return 0
