@@ -54,7 +54,10 @@ class ReloadMetrics(Protocol):
 
 def unexpected_problem(folder: Path, error: BaseException) -> Problem:
     """An error the loader did not foresee, as a problem naming the folder (no traceback)."""
-    return Problem(str(folder), 0, None, f"unexpected error while loading: {type(error).__name__}")
+    # In Dutch like every knowledge problem: editors read it (console, admin room).
+    return Problem(
+        str(folder), 0, None, f"onverwachte fout bij het inlezen: {type(error).__name__}"
+    )
 
 
 class Reloader:

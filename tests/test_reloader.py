@@ -43,7 +43,7 @@ async def test_an_unexpected_error_is_a_counted_and_reported_failure(
     assert failures(metrics) == 1
     (result,) = results
     assert not result.ok and result.version == served.version
-    assert "RecursionError" in str(result.problems[0])
+    assert result.problems[0].message == "onverwachte fout bij het inlezen: RecursionError"
     assert assistant.knowledge is served
     assert "Traceback" not in caplog.text
 
