@@ -62,6 +62,15 @@ _FRAMING = re.compile(
     # "wat wordt bedoeld met X" asks what X means; "de inhoud van de infographic" is the infographic
     r"|\bwordt (?:er )?bedoeld met\b|\bde inhoud van\b"
 )
+# An age ("-18 jaar", "onder de 16", "15-jarigen") says whom a question is about: young
+# people, whom the whole infographic is about. The knowledge never names ages, so left in,
+# the number and "jaar" would only count as words it lacks and sink the evidence.
+_AGE = re.compile(
+    r"(?:^|(?<=\s))[-+<>]\s?\d{1,2}\b(?:\s?(?:jaar|jr)\b)?"
+    r"|\b(?:onder|boven|vanaf|tot) (?:de )?\d{1,2}\b(?:\s?(?:jaar|jr)\b)?"
+    r"|\b\d{1,2}\s?(?:jaar|jr)\b(?: oud\b)?"
+    r"|\b\d{1,2}[\s-]?jarig(?:en|e)?\b"
+)
 _COMMON_WORDS = Path(__file__).resolve().parent / "data" / "common_words_nl.txt"
 
 
@@ -86,6 +95,7 @@ def tokenize(text: str) -> list[str]:
     folded = _SINGLE_LETTER_HYPHEN.sub(r"\1", folded)
     folded = _SPACED_AMPERSAND.sub(r"\1&\2", folded)
     folded = _FRAMING.sub(" ", folded)
+    folded = _AGE.sub(" ", folded)
     return [token for token in _TOKEN_RE.findall(folded) if len(token) > 1 or token.isdigit()]
 
 

@@ -32,6 +32,10 @@ MAX_EVIDENCE = 4.0  # more matched words than this add nothing to the model
 # about the best entry, and offers only sections that score this well.
 UNCOVERED_MIN_SCORE = 25.0
 UNCOVERED_OPTIONS = 3
+# An action the whole knowledge never mentions ("doorzoeken", "fouilleren") is what the
+# question asks to be allowed or done; the nearest sections may be about the same people
+# and things, but they do not say whether that action is allowed.
+ACTION_FACTOR = 0.5
 
 
 def heuristic(analysis: Analysis, best: Match, support: Support) -> float:
@@ -92,6 +96,8 @@ def decide(
         return Decision("fallback", ranked, english=english)
     best = ranked[0]
     sure = round(100.0 * probability(features(analysis, ranked, support)), 2)
+    if support.action is not None:
+        sure = round(sure * ACTION_FACTOR, 2)
     second = ranked[1].score if len(ranked) > 1 else 0.0
     if sure >= config.answer_threshold and best.score - second >= config.clarify_margin:
         return Decision("answer", ranked, confidence=sure, english=english)

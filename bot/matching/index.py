@@ -85,6 +85,10 @@ class MatchIndex:
     self_patterns: Mapping[str, re.Pattern[str]]
     object_patterns: Mapping[str, re.Pattern[str]]
     entries_by_partner_topic: Mapping[tuple[str, str], Entry]
+    # Each entry's topic label in lemmas ("online", "digitaal wijkagent"), and per lemma the
+    # entries whose label holds it: a question that names a section's topic prefers it.
+    entry_topic: Sequence[frozenset[str]]
+    topic_postings: Mapping[str, tuple[int, ...]]
 
     def weight(self, token: str) -> float:
         """IDF of a known word; an unknown word weighs as much as a word of a single entry,
@@ -143,6 +147,10 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
             found = analysed[text] = analyze(text, synonyms, recording)
         return found
 
+    topic_words = [
+        frozenset(word.lemma for word in analysis_of(entry.topic.replace("-", " ")))
+        for entry in entries
+    ]
     for index, entry in enumerate(entries):
         phrasings = [entry.question, *entry.alternates]
         words_per_text = [analysis_of(text) for text in phrasings]
@@ -248,6 +256,11 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
             bag_postings[token].append(entry_index)
             bag_inverse_norm[token].append(inverses.get(token, 0.0))
     entry_partner = tuple(entry.partner for entry in entries)
+    entry_topic = tuple(frozenset(canonical.get(t, t) for t in label) for label in topic_words)
+    topic_postings: dict[str, list[int]] = defaultdict(list)
+    for entry_index, label in enumerate(entry_topic):
+        for token in label:
+            topic_postings[token].append(entry_index)
     return MatchIndex(
         knowledge=knowledge,
         entries=tuple(entries),
@@ -278,6 +291,8 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         self_patterns=self_patterns,
         object_patterns=object_patterns,
         entries_by_partner_topic={(e.partner, e.topic): e for e in entries},
+        entry_topic=entry_topic,
+        topic_postings={token: tuple(found) for token, found in topic_postings.items()},
     )
 
 

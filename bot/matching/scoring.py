@@ -26,6 +26,10 @@ from bot.models import GENERAL_PARTNER, Match
 MIN_RANKED = 5  # a ranking lists at least this many entries (fewer only in a tiny knowledge)
 PHRASING_WEIGHT = 0.6
 COVERAGE_WEIGHT = 0.4
+# A question that names a section's topic ("mag de politie online?", "welke opleiding")
+# prefers the entry of that topic among the partners it is about (none named: the
+# comparison entry), as a reader picks the section by its heading.
+TOPIC_BONUS = 0.2
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,9 @@ class Support:
     # Share of the topic weight on words the knowledge lacks (typos too far gone to correct
     # left out: a misspelling is not a new subject).
     unknown_share: float = 0.0
+    # A verb among ``absent`` that no known word shares a stem with ("doorzoeken"; not
+    # "samenwerken", the knowledge says "samenwerking"): an action it never mentions.
+    action: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,7 @@ class Query:
     query_norm: float
     total_weight: float
     adjustment: dict[str, float]  # per partner
+    topic: dict[int, float]  # per entry whose topic the question names (see ``topic_bonus``)
 
 
 def query(index: MatchIndex, analysis: Analysis) -> Query | None:
@@ -65,6 +73,7 @@ def query(index: MatchIndex, analysis: Analysis) -> Query | None:
     squared = {
         token: weight * weight for token, weight in weights.items() if token not in index.ubiquitous
     }
+    adjustment = {partner: partner_adjustment(partner, analysis) for partner in index.partner_ids}
     return Query(
         weights=weights,
         squared=squared,
@@ -72,10 +81,43 @@ def query(index: MatchIndex, analysis: Analysis) -> Query | None:
         words=frozenset(squared),
         query_norm=math.sqrt(sum(weight * weight for weight in weights.values())),
         total_weight=sum(weights.values()),
-        adjustment={
-            partner: partner_adjustment(partner, analysis) for partner in index.partner_ids
-        },
+        adjustment=adjustment,
+        topic=topic_bonus(index, analysis, adjustment),
     )
+
+
+def topic_bonus(
+    index: MatchIndex, analysis: Analysis, adjustment: Mapping[str, float]
+) -> dict[int, float]:
+    """A bonus for each entry whose whole topic label the question holds (when it names one
+    topic), of the partners the question prefers most (the highest partner adjustment):
+    ``TOPIC_BONUS`` times the label's share of the question's topic weight (partner words
+    left out), so a heading-like question ("mag de politie online?") gets most of it and a
+    long question that mentions "online" in passing little."""
+    tokens = set(analysis.tokens)
+    candidates = {i for token in tokens for i in index.topic_postings.get(token, ())}
+    if not candidates:
+        return {}
+    # Partner words say who, not what; "online" is both (an alias "online jongerenwerker")
+    # and a topic, and counts as the topic here.
+    topic_weight = sum(
+        index.weight(t) for t in tokens if t not in index.partner_words or t in index.topic_postings
+    )
+    if not topic_weight:
+        return {}
+    named = {i for i in candidates if index.entry_topic[i] <= tokens}
+    if len({index.entry_topic[i] for i in named}) != 1:
+        # Two topics named ("contact over de infographic"): neither heading decides.
+        return {}
+    preferred = max(adjustment.values())
+    entry_partner = index.entry_partner
+    bonus: dict[int, float] = {}
+    for entry_index in sorted(named):
+        label = index.entry_topic[entry_index]
+        if adjustment[entry_partner[entry_index]] == preferred:
+            share = sum(index.weight(t) for t in label) / topic_weight
+            bonus[entry_index] = TOPIC_BONUS * share
+    return bonus
 
 
 def scores(index: MatchIndex, analysis: Analysis) -> dict[int, float]:
@@ -103,6 +145,7 @@ def scores(index: MatchIndex, analysis: Analysis) -> dict[int, float]:
         if cosine > phrasing[entry_index]:
             phrasing[entry_index] = cosine
     adjustment = prepared.adjustment
+    topic_get = prepared.topic.get
     entry_partner = index.entry_partner
     phrasing_get = phrasing.get
     # Raw scores: clipping and rounding to 0-100 happen only for the entries shown.
@@ -110,6 +153,7 @@ def scores(index: MatchIndex, analysis: Analysis) -> dict[int, float]:
         entry_index: PHRASING_WEIGHT * phrasing_get(entry_index, 0.0)
         + COVERAGE_WEIGHT * value / total_weight
         + adjustment[entry_partner[entry_index]]
+        + topic_get(entry_index, 0.0)
         for entry_index, value in covered.items()
     }
 
@@ -177,6 +221,20 @@ def _padding(index: MatchIndex, taken: Iterable[int], count: int) -> Iterator[Ma
             yield Match(entry, 0.0)
 
 
+def _unknown_action(index: MatchIndex, word: str) -> bool:
+    """Dutch questions put the action in the infinitive ("mag ik ... doorzoeken?"): a word
+    that is its own lemma and ends in "-en" (a plural noun's lemma is its singular) is
+    taken for one, unless a known word starts with its stem (chatten → chat)."""
+    if not (word.isalpha() and word.endswith("en")):
+        return False
+    stem = word[:-2]
+    if len(stem) >= 2 and stem[-1] == stem[-2]:
+        stem = stem[:-1]  # chatt → chat
+    if len(stem) < 4:
+        return False
+    return not any(known.startswith(stem) for known in index.idf)
+
+
 def support(index: MatchIndex, entry_index: int, analysis: Analysis) -> Support:
     """How much of the question one entry explains (computed for the best entry only)."""
     bag = index.bags[entry_index]
@@ -207,11 +265,13 @@ def support(index: MatchIndex, entry_index: int, analysis: Analysis) -> Support:
     # partner itself: nothing is left unexplained.
     coverage = covered / topic_weight if topic_weight else 1.0
     missing.sort(key=lambda item: (-item[0], item[1]))
+    absent = tuple(token for _, token in missing if token not in index.idf)
     return Support(
         coverage=coverage,
         evidence=evidence,
         missing=tuple(token for _, token in missing),
-        absent=tuple(token for _, token in missing if token not in index.idf),
+        absent=absent,
+        action=next((word for word in absent if _unknown_action(index, word)), None),
         missing_weight=missing[0][0] / index.unknown_idf if missing else 0.0,
         unknown_share=unknown / topic_weight if topic_weight else 0.0,
     )

@@ -55,7 +55,9 @@ def top_scores(index: MatchIndex, analysis: Analysis, count: int) -> dict[int, f
     postings = sum(len(bag_postings[t]) + len(text_postings.get(t, ())) for t in words)
     if postings < MIN_POSTINGS or count <= 0:
         return scores(index, analysis)
-    best_adjustment = max(prepared.adjustment.values())
+    topic = prepared.topic
+    topic_get = topic.get
+    best_adjustment = max(prepared.adjustment.values()) + max(topic.values(), default=0.0)
     bound = {
         token: PHRASING_WEIGHT
         * prepared.squared[token]
@@ -95,7 +97,9 @@ def top_scores(index: MatchIndex, analysis: Analysis, count: int) -> dict[int, f
                 SEED_ENTRIES,
                 accumulated,
                 key=lambda entry_index: (
-                    accumulated[entry_index] + adjustment[entry_partner[entry_index]]
+                    accumulated[entry_index]
+                    + adjustment[entry_partner[entry_index]]
+                    + topic_get(entry_index, 0.0)
                 ),
             )
             for entry_index in promising:
@@ -110,7 +114,7 @@ def top_scores(index: MatchIndex, analysis: Analysis, count: int) -> dict[int, f
     # Bare floats and ints, no tuples: at 10,000 entries thousands of new container objects
     # per question would wake the garbage collector, whose pauses cost more than the pass.
     bounds = {
-        entry_index: value + adjustment[entry_partner[entry_index]]
+        entry_index: value + adjustment[entry_partner[entry_index]] + topic_get(entry_index, 0.0)
         for entry_index, value in accumulated.items()
     }
     hopeful = [entry_index for entry_index, value in bounds.items() if value >= lowest]
@@ -168,4 +172,5 @@ def _score(index: MatchIndex, prepared: Query, entry_index: int) -> float:
         PHRASING_WEIGHT * phrasing
         + COVERAGE_WEIGHT * covered / prepared.total_weight
         + prepared.adjustment[index.entry_partner[entry_index]]
+        + prepared.topic.get(entry_index, 0.0)
     )
