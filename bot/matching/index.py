@@ -89,6 +89,7 @@ class MatchIndex:
     # entries whose label holds it: a question that names a section's topic prefers it.
     entry_topic: Sequence[frozenset[str]]
     topic_postings: Mapping[str, tuple[int, ...]]
+    sorted_words: tuple[str, ...]  # every known word, sorted: prefix lookups by bisection
 
     def weight(self, token: str) -> float:
         """IDF of a known word; an unknown word weighs as much as a word of a single entry,
@@ -293,6 +294,7 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         entries_by_partner_topic={(e.partner, e.topic): e for e in entries},
         entry_topic=entry_topic,
         topic_postings={token: tuple(found) for token, found in topic_postings.items()},
+        sorted_words=tuple(sorted(idf)),
     )
 
 

@@ -13,6 +13,7 @@ with the entries it touches, not with the size of the knowledge.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections import defaultdict
@@ -232,7 +233,9 @@ def _unknown_action(index: MatchIndex, word: str) -> bool:
         stem = stem[:-1]  # chatt → chat
     if len(stem) < 4:
         return False
-    return not any(known.startswith(stem) for known in index.idf)
+    words = index.sorted_words
+    position = bisect.bisect_left(words, stem)
+    return not (position < len(words) and words[position].startswith(stem))
 
 
 def support(index: MatchIndex, entry_index: int, analysis: Analysis) -> Support:
