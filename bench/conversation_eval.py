@@ -119,7 +119,7 @@ def eval_as_chat(assistant: Assistant) -> None:
     total = changed = worse = 0
     for path in (path for path in EVAL_SETS if path.exists()):
         cases = [
-            case for case in yaml.safe_load(path.read_text(encoding="utf-8")) if case["accept"]
+            case for case in yaml.safe_load(path.read_text(encoding="utf-8")) if case.get("accept")
         ]
         for number, case in enumerate(cases):
             alone = assistant.handle(chat_question(case["q"], f"alone-{path.stem}-{number}"))

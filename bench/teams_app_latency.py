@@ -162,6 +162,7 @@ async def measure_direct(count: int, workdir: Path) -> None:
     from aiohttp import web
     from teams_echo_agent import build as build_echo
 
+    from bot import heap
     from bot.admin import Upkeep
     from bot.assistant import Assistant
     from bot.config import Config, TeamsAppConfig
@@ -184,6 +185,7 @@ async def measure_direct(count: int, workdir: Path) -> None:
     assistant = Assistant(load_knowledge(), config, metrics)
     store = Store(workdir / "bot.sqlite3")
     Upkeep(config, assistant, store).install()  # the question counting, as in `run`
+    heap.settle()  # as `run` does once the knowledge is loaded
     serial = SerialAssistant(assistant)
     stub = web.Application()
     stub.router.add_post("/_connector/v3/conversations/{conversation}/activities/{id}", connector)

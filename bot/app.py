@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from aiohttp import web
 
+from bot import heap
 from bot.admin import Upkeep
 from bot.assistant import Assistant
 from bot.config import Config, ConfigError
@@ -281,6 +282,7 @@ async def _serve(
     # The first question pays for lazy set-up (lemma dictionary, HTML renderer): pay it now.
     assistant.matcher.decide("opstarten")
     assistant.handle(Question(text="help", transport="startup", always_addressed=True))
+    heap.settle()  # the knowledge and libraries stay: no full collection walks them again
 
     store = open_store(config)
     serial = SerialAssistant(assistant)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
+from bot import heap
 from bot.assistant import Assistant
 from bot.knowledge import SHIPPED_KNOWLEDGE, KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.models import Question
@@ -135,6 +136,7 @@ class Reloader:
                         log.warning("knowledge lost %s", verdict.lost.describe())
                     # Build the index off the loop too; the swap is one assignment.
                     await self._worker.run(lambda: self.assistant.swap_knowledge(knowledge))
+                    await self._worker.run(heap.settle)  # frees the old, freezes the new
             except KnowledgeError as error:
                 self._failed(trigger, origin, serving, tuple(error.problems))
                 return error

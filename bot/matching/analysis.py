@@ -4,7 +4,7 @@ the partners it names, who is asking, and cues for things the infographic never 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.matching.english import english_to_dutch
@@ -50,10 +50,26 @@ class Analysis:
     weak_cue: bool = False  # counts, "wie is de", "wanneer is": sometimes answered
 
 
+# A question's words: each content word with what it means in the knowledge's words.
+QueryWords = tuple[tuple[Word, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A text read in the knowledge's terms: its words, and whether it was English."""
+
+    words: QueryWords
+    english: bool
+
+
+def read(index: MatchIndex, text: str) -> Reading:
+    dutch = english_to_dutch(text, index.glossary, index.synonyms, index.knows)
+    return Reading(tuple(_words(index, text if dutch is None else dutch)), dutch is not None)
+
+
 def query_words(index: MatchIndex, text: str) -> list[tuple[Word, tuple[str, ...]]]:
     """Each content word of the question with what it means in the knowledge's words."""
-    dutch = english_to_dutch(text, index.glossary, index.synonyms, index.knows)
-    return _words(index, text if dutch is None else dutch)
+    return list(read(index, text).words)
 
 
 def _words(index: MatchIndex, text: str) -> list[tuple[Word, tuple[str, ...]]]:
@@ -67,20 +83,23 @@ def query_tokens(index: MatchIndex, text: str) -> list[str]:
 
 
 def detect_partners(index: MatchIndex, tokens: Sequence[str]) -> frozenset[str]:
+    lookup, sizes = index.partner_phrase_lookup
     found: set[str] = set()
-    for partner_id, phrases in index.partner_phrases.items():
-        for phrase in phrases:
-            size = len(phrase)
-            if any(tuple(tokens[i : i + size]) == phrase for i in range(len(tokens) - size + 1)):
-                found.add(partner_id)
-                break
+    for size in sizes:
+        for start in range(len(tokens) - size + 1):
+            named = lookup.get(tuple(tokens[start : start + size]))
+            if named is not None:
+                found |= named
     return frozenset(found)
 
 
-def analyse(index: MatchIndex, text: str) -> Analysis:
+def analyse(
+    index: MatchIndex, text: str, reader: Callable[[str], Reading] | None = None
+) -> Analysis:
+    """``reader``: ``read`` for this index, perhaps remembering texts read before."""
     capped = text[:MAX_MATCH_CHARS]
-    dutch = english_to_dutch(capped, index.glossary, index.synonyms, index.knows)
-    words = _words(index, capped if dutch is None else dutch)
+    reading = reader(capped) if reader is not None else read(index, capped)
+    words = reading.words
     tokens = [token for _, resolved in words for token in resolved]
     surface = " ".join(tokenize(capped))
     strong = _STRONG_CUES.search(surface) is not None
@@ -99,7 +118,7 @@ def analyse(index: MatchIndex, text: str) -> Analysis:
         asking_partner=_asking_partner(index, surface, partners),
         unanswerable_cue=cue,
         names=names,
-        english=dutch is not None,
+        english=reading.english,
         strong_cue=strong,
         weak_cue=weak,
     )

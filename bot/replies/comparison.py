@@ -23,9 +23,8 @@ def _names_partner(label: str, knowledge: KnowledgeBase) -> str | None:
     for partner in knowledge.partners:
         if partner.id == GENERAL_PARTNER:
             continue
-        for name in (partner.name, partner.id, *partner.aliases):
-            if re.search(rf"(?<!\w){re.escape(fold(name))}(?!\w)", folded):
-                return partner.id
+        if _name_pattern((partner.name, partner.id, *partner.aliases)).search(folded):
+            return partner.id
     return None
 
 
