@@ -12,7 +12,7 @@ from multidict import MultiDictProxy
 
 from bot.editor.auth import Editor
 from bot.editor.context import EditorContext
-from bot.editor.entryfile import HAS_LEAD, EntryForm, entry_file
+from bot.editor.entryfile import EntryForm, entry_file
 from bot.editor.pages import tried_values, try_question
 from bot.editor.previews import entry_reply, render
 from bot.editor.saving import FieldError, SaveOutcome, file_hash, save_entry
@@ -47,7 +47,7 @@ def read_form(form: FormData, fixed: Entry | None) -> EntryForm:
         answer=_text(form, "answer"),
         source=_text(form, "source"),
         contacts=tuple(str(c) for c in form.getall("contacts", [])),
-        lead=_text(form, "lead") if HAS_LEAD else "",
+        lead=_text(form, "lead"),
     )
 
 
@@ -93,7 +93,6 @@ def _form_page(
         partners=knowledge.partners,
         topics=sorted(knowledge.topics.items()),
         contacts=knowledge.contacts,
-        has_lead=HAS_LEAD,
         notice=notice,
     )
 

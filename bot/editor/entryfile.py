@@ -6,7 +6,6 @@ flow-style keyword lists); only the fields the form changed are touched.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,6 @@ from bot.models import Entry
 from bot.safe_yaml import MAX_FILE_BYTES, YamlProblem, decode, parse_yaml
 
 # Whether the knowledge knows the optional one- or two-sentence ``lead`` yet.
-HAS_LEAD = "lead" in {item.name for item in dataclasses.fields(Entry)}
 FIELD_ORDER = (
     "id",
     "partner",
@@ -67,12 +65,11 @@ class EntryForm:
             answer=entry.answer,
             source=entry.source,
             contacts=entry.contacts,
-            lead=str(getattr(entry, "lead", "") or ""),
+            lead=entry.lead,
         )
 
     def to_entry(self, file: str = "", line: int = 0) -> Entry:
         """An unvalidated Entry for the preview."""
-        extra: dict[str, Any] = {"lead": self.lead} if HAS_LEAD else {}
         return Entry(
             id=self.id,
             partner=self.partner,
@@ -83,9 +80,9 @@ class EntryForm:
             answer=self.answer,
             source=self.source,
             contacts=self.contacts,
+            lead=self.lead,
             file=file,
             line=line,
-            **extra,
         )
 
 
@@ -177,8 +174,6 @@ def _set_fields(item: CommentedMap, form: EntryForm) -> None:
         "source": form.source,
         "contacts": form.contacts,
     }
-    if not HAS_LEAD:
-        del values["lead"]
     for key in FIELD_ORDER:
         if key not in values:
             continue
