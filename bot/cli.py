@@ -217,6 +217,16 @@ def _is_text(argument: str) -> bool:
     return True
 
 
+def _read_config(path: str, err: TextIO, prefix: str = "error") -> Config | None:
+    """The config at ``path``, or None after printing each of its problems."""
+    try:
+        return load_config(path, os.environ)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"{prefix}: {path}: {problem}", file=err)
+        return None
+
+
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     status = EXIT_OK
     knowledge_path = args.knowledge
@@ -272,14 +282,11 @@ def _unanswered(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from bot.store import Store
 
-    config = Config()
+    config: Config | None = Config()
     if args.config:
-        try:
-            config = load_config(args.config, os.environ)
-        except ConfigError as error:
-            for problem in error.problems:
-                print(f"error: {args.config}: {problem}", file=err)
-            return EXIT_ERROR
+        config = _read_config(args.config, err)
+    if config is None:
+        return EXIT_ERROR
     path = Path(config.storage.path)
     if not path.is_file():
         print(f"error: no store at {path} (pass the bot's config with --config)", file=err)
@@ -335,11 +342,8 @@ def _unanswered(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _run(args: argparse.Namespace, err: TextIO) -> int:
-    try:
-        config: Config = load_config(args.config, os.environ)
-    except ConfigError as error:
-        for problem in error.problems:
-            print(f"error: {args.config}: {problem}", file=err)
+    config = _read_config(args.config, err)
+    if config is None:
         return EXIT_ERROR
     if not args.knowledge and _missing_knowledge(config, args.config, err):
         return EXIT_ERROR
@@ -353,11 +357,8 @@ def _teams_app_package(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
 
     from bot.transports.teams.app_package import PackageError, build_manifest, package_bytes
 
-    try:
-        config: Config = load_config(args.config, os.environ)
-    except ConfigError as error:
-        for problem in error.problems:
-            print(f"error: {args.config}: {problem}", file=err)
+    config = _read_config(args.config, err)
+    if config is None:
         return EXIT_ERROR
     if config.teams_app is None:
         print(f"error: {args.config}: teams_app: the section is missing", file=err)
@@ -392,16 +393,13 @@ def _beheer(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.knowledge import SHIPPED_KNOWLEDGE
     from bot.transports.teams import build_card
 
-    config = Config()
+    config: Config | None = Config()
     # The console is for editors: its own start-up messages are Dutch, like the console.
     if args.config:
-        try:
-            config = load_config(args.config, os.environ)
-        except ConfigError as error:
-            for problem in error.problems:
-                print(f"fout: {args.config}: {problem}", file=err)
-            print("Het configuratiebestand klopt niet; de console start niet.", file=err)
-            return EXIT_ERROR
+        config = _read_config(args.config, err, prefix="fout")
+    if config is None:
+        print("Het configuratiebestand klopt niet; de console start niet.", file=err)
+        return EXIT_ERROR
     folder = Path(args.knowledge or config.knowledge_path or SHIPPED_KNOWLEDGE)
     if not 0 <= args.port < 65536:
         print(f"fout: --port {args.port} is geen TCP-poort (kies 0 tot 65535)", file=err)
