@@ -29,11 +29,10 @@ _PACKAGE = Path(__file__).resolve().parent
 _INDEX_SOURCES = (
     "models.py",
     "text.py",
-    "knowledge.py",
     "data/common_words_nl.txt",
     "data/english_nl.txt",
 )
-_INDEX_PACKAGES = ("matching",)
+_INDEX_PACKAGES = ("knowledge", "matching")
 KEEP_FILES = 4
 
 

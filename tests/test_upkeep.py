@@ -338,14 +338,14 @@ async def test_a_save_during_a_reload_is_not_mistaken_for_no_change(
 ) -> None:
     """load_knowledge hashes the files after parsing them: a save in between labels the old
     content with the new version. It loads again until both agree."""
-    import bot.knowledge
+    import bot.knowledge.loader
     from bot.knowledge import knowledge_version
 
     folder = tmp_path / "knowledge"
     shutil.copytree(SHIPPED_KNOWLEDGE, folder)
     politie = folder / "entries" / "politie.yaml"
     old_text = "Wat mag de politie online"
-    real_load = bot.knowledge._load_once
+    real_load = bot.knowledge.loader._load_once
     raced: list[bool] = []
 
     def load_while_an_editor_saves(root: Path) -> KnowledgeBase:
@@ -358,7 +358,7 @@ async def test_a_save_during_a_reload_is_not_mistaken_for_no_change(
             return replace(loaded, version=knowledge_version(root))
         return loaded
 
-    monkeypatch.setattr(bot.knowledge, "_load_once", load_while_an_editor_saves)
+    monkeypatch.setattr(bot.knowledge.loader, "_load_once", load_while_an_editor_saves)
     with Store(":memory:") as store:
         assistant = Assistant(load_knowledge(folder))
         reloader = Reloader(assistant, Metrics(), folder)
@@ -373,14 +373,14 @@ async def test_a_save_during_a_reload_is_not_mistaken_for_no_change(
 async def test_a_file_that_vanishes_while_reading_is_a_reported_problem(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.knowledge
+    import bot.knowledge.loader
 
     def vanished(_root: Path) -> str:
         raise FileNotFoundError(2, "No such file or directory", str(tmp_path / "weg.yaml"))
 
     results: list[ReloadResult] = []
     assistant = Assistant(load_knowledge())
-    monkeypatch.setattr(bot.knowledge, "knowledge_version", vanished)
+    monkeypatch.setattr(bot.knowledge.loader, "knowledge_version", vanished)
     reloader = Reloader(assistant, Metrics(), tmp_path)
     reloader.listeners.append(results.append)
     error = await reloader.reload("file")

@@ -1,0 +1,156 @@
+"""The entry files (``entries/<partner>.yaml``), each entry checked against the taxonomy,
+partners and contacts, and the checks across entries (ids and questions used twice)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from bot.knowledge.fields import FieldChecker, id_list, top_list
+from bot.knowledge.files import (
+    NESTED_ENTRY_FILE,
+    Node,
+    display,
+    nested_yaml_files,
+    read_yaml,
+    yaml_files,
+)
+from bot.knowledge.problems import Problem
+from bot.models import Entry
+from bot.text import fold
+
+_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MIN_ALTERNATES = 5
+
+_ENTRY_REQUIRED = {
+    "id",
+    "partner",
+    "topic",
+    "question",
+    "alternates",
+    "keywords",
+    "answer",
+    "source",
+}
+_ENTRY_OPTIONAL = {"contacts", "lead"}
+# A lead is one or two sentences a phone shows before "Meer".
+MAX_LEAD_CHARS = 400
+
+
+def load_entries(
+    root: Path,
+    partner_ids: set[str],
+    topics: Mapping[str, str],
+    contact_ids: set[str],
+    problems: list[Problem],
+) -> list[Entry]:
+    entries: list[Entry] = []
+    folder = root / "entries"
+    files = yaml_files(folder)
+    if not files:
+        problems.append(Problem(display(folder, root), 0, None, "geen entry-bestanden (*.yaml)"))
+    for nested in nested_yaml_files(folder):
+        # Only entries/*.yaml is read: a file in a subfolder would be silently left out.
+        problems.append(Problem(display(nested, root), 0, None, NESTED_ENTRY_FILE))
+    for path in files:
+        file = display(path, root)
+        for item in top_list(read_yaml(path, root, problems), "entries", file, problems):
+            entry = _load_entry(item, file, path.stem, partner_ids, topics, contact_ids, problems)
+            if entry is not None:
+                entries.append(entry)
+    return entries
+
+
+def _load_entry(
+    item: Node,
+    file: str,
+    file_partner: str,
+    partner_ids: set[str],
+    topics: Mapping[str, str],
+    contact_ids: set[str],
+    problems: list[Problem],
+) -> Entry | None:
+    raw_id = item.value.get("id")
+    entry_id = str(raw_id.value) if raw_id is not None and raw_id.value is not None else None
+    checker = FieldChecker(file, item, entry_id, problems)
+    if not checker.check_keys(_ENTRY_REQUIRED, _ENTRY_OPTIONAL):
+        return None
+    entry_id = checker.text("id")
+    if entry_id and not _ID_RE.match(entry_id):
+        checker.problem(
+            item.line, f"het id '{entry_id}' mag alleen a-z, 0-9 en losse koppeltekens bevatten"
+        )
+    partner = checker.text("partner")
+    if partner and partner_ids and partner not in partner_ids:
+        checker.problem(
+            item.value["partner"].line,
+            f"onbekende partner '{partner}' (bekend: {id_list(partner_ids)})",
+        )
+    elif partner and partner != file_partner and file_partner in partner_ids:
+        checker.problem(
+            item.value["partner"].line,
+            f"partner '{partner}' hoort niet in {file_partner}.yaml",
+        )
+    topic = checker.text("topic")
+    if topic and topics and topic not in topics:
+        checker.problem(
+            item.value["topic"].line, f"onbekend topic '{topic}' (bekend: {id_list(topics)})"
+        )
+    contacts = checker.text_list("contacts")
+    for contact, line in contacts:
+        if contact not in contact_ids:
+            checker.problem(line, f"contact '{contact}' staat niet in contacts.yaml")
+    alternates = checker.text_list("alternates", minimum=MIN_ALTERNATES)
+    keywords = checker.text_list("keywords", minimum=1)
+    lead = checker.text("lead", required="lead" in item.value)
+    if len(lead) > MAX_LEAD_CHARS or "\n\n" in lead:
+        checker.problem(
+            item.value["lead"].line,
+            f"het veld 'lead' moet één korte alinea zijn (hoogstens {MAX_LEAD_CHARS} tekens)",
+        )
+    return Entry(
+        id=entry_id,
+        partner=partner,
+        topic=topic,
+        question=checker.text("question"),
+        alternates=tuple(text for text, _ in alternates),
+        keywords=tuple(text for text, _ in keywords),
+        answer=checker.text("answer"),
+        source=checker.text("source"),
+        contacts=tuple(contact for contact, _ in contacts),
+        lead=lead,
+        file=file,
+        line=item.line,
+    )
+
+
+def check_across_entries(entries: list[Entry], problems: list[Problem]) -> None:
+    first_by_id: dict[str, Entry] = {}
+    question_owner: dict[str, Entry] = {}
+    for entry in entries:
+        earlier = first_by_id.setdefault(entry.id, entry)
+        if earlier is not entry and entry.id:
+            problems.append(
+                Problem(
+                    entry.file,
+                    entry.line,
+                    entry.id,
+                    f"dit id bestaat al (eerst in {earlier.file}:{earlier.line}); "
+                    "kies een ander id",
+                )
+            )
+        # The same question text on two entries makes the answer a coin toss.
+        for text in {entry.question, *entry.alternates}:
+            key = " ".join(fold(text).split()).rstrip("?!. ")
+            owner = question_owner.setdefault(key, entry)
+            if owner is not entry and owner.id != entry.id:
+                problems.append(
+                    Problem(
+                        entry.file,
+                        entry.line,
+                        entry.id,
+                        f"de vraag '{text}' staat ook bij entry '{owner.id}' ({owner.file}); "
+                        "een vraag mag maar bij één entry",
+                    )
+                )
