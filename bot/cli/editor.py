@@ -1,0 +1,65 @@
+"""``partnerbot beheer`` and ``partnerbot hash-password``: the editors' web console on this
+computer, and hashing a password for its logins."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from bot.cli.loading import EXIT_ERROR, EXIT_OK, read_config
+from bot.config import Config
+from bot.knowledge import KnowledgeError, load_knowledge
+
+
+def beheer_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import asyncio
+
+    from bot.editor.local import serve_local
+    from bot.knowledge import SHIPPED_KNOWLEDGE
+    from bot.transports.teams import build_card
+
+    config: Config | None = Config()
+    # The console is for editors: its own start-up messages are Dutch, like the console.
+    if args.config:
+        config = read_config(args.config, err, prefix="fout")
+    if config is None:
+        print("Het configuratiebestand klopt niet; de console start niet.", file=err)
+        return EXIT_ERROR
+    folder = Path(args.knowledge or config.knowledge_path or SHIPPED_KNOWLEDGE)
+    if not 0 <= args.port < 65536:
+        print(f"fout: --port {args.port} is geen TCP-poort (kies 0 tot 65535)", file=err)
+        return EXIT_ERROR
+    try:
+        load_knowledge(folder)
+    except KnowledgeError as error:
+        for knowledge_problem in error.problems:
+            print(f"fout: {knowledge_problem}", file=err)
+        count = len(error.problems)
+        print(
+            f"{count} {'probleem' if count == 1 else 'problemen'} in de kennisbank. Los "
+            f"{'het' if count == 1 else 'ze'} eerst op (controleer met: partnerbot check) en "
+            "start de console daarna opnieuw.",
+            file=err,
+        )
+        return EXIT_ERROR
+    return asyncio.run(serve_local(folder, config, args.port, out, build_card))
+
+
+def hash_password_command(out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    import getpass
+
+    from bot.editor.auth import hash_password
+
+    if stdin.isatty():
+        password = getpass.getpass("Wachtwoord: ")
+        if getpass.getpass("Nog een keer: ") != password:
+            print("error: the two passwords differ", file=err)
+            return EXIT_ERROR
+    else:
+        password = stdin.readline().rstrip("\n")
+    if len(password) < 12:
+        print("error: use a password of at least 12 characters", file=err)
+        return EXIT_ERROR
+    print(hash_password(password), file=out)
+    return EXIT_OK
