@@ -174,9 +174,12 @@ def test_check_on_the_shipped_knowledge(shipped: KnowledgeBase) -> None:
     result = run_bot("check")
     assert result.returncode == 0, result.stderr
     (line,) = result.stdout.splitlines()
-    assert line.startswith("ok:")
-    assert f"{len(shipped.entries)} entries" in line
-    assert shipped.version in line
+    alternates = sum(len(entry.alternates) for entry in shipped.entries)
+    assert line == (
+        f"ok: {len(shipped.entries)} entries met {alternates} alternates, "
+        f"{len(shipped.partners)} partners, {len(shipped.contacts)} contacten, "
+        f"{len(shipped.synonyms)} synoniemgroepen (versie {shipped.version})"
+    )
 
 
 def test_check_lists_every_problem_with_file_line_and_entry(tmp_path: Path) -> None:
@@ -195,14 +198,31 @@ def test_check_lists_every_problem_with_file_line_and_entry(tmp_path: Path) -> N
     assert result.returncode == 1
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
-    problems = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
-    pattern = re.compile(r"^error: (?P<file>\S+):(?P<line>\d+) \[(?P<entry>[^\]]+)\]: (?P<msg>.+)$")
+    # The editors' tool speaks Dutch around the (Dutch) messages too.
+    *problems, summary = result.stderr.splitlines()
+    pattern = re.compile(r"^fout: (?P<file>\S+):(?P<line>\d+) \[(?P<entry>[^\]]+)\]: (?P<msg>.+)$")
     parsed = [pattern.match(line) for line in problems]
     assert all(parsed), problems
     found = {(m["file"], int(m["line"]), m["entry"]) for m in parsed if m}
     assert ("knowledge/entries/politie.yaml", topic_line, "politie-online") in found
     assert ("knowledge/entries/politie.yaml", contact_line, "politie-opleidingen") in found
-    assert f"{len(problems)} problem(s)" in result.stderr
+    assert summary == f"{len(problems)} problemen in de kennisbank"
+
+
+def test_check_counts_one_problem_in_the_singular(tmp_path: Path) -> None:
+    broken = tmp_path / "knowledge"
+    shutil.copytree(FIXTURE, broken)
+    politie = broken / "entries" / "politie.yaml"
+    politie.write_text(
+        politie.read_text("utf-8").replace("    topic: online", "    topic: kookles", 1),
+        encoding="utf-8",
+    )
+    result = run_bot("check", "--knowledge", str(broken))
+    assert result.returncode == 1
+    problem, summary = result.stderr.splitlines()
+    assert problem.startswith("fout: knowledge/entries/politie.yaml:")
+    assert "onbekend topic 'kookles'" in problem
+    assert summary == "1 probleem in de kennisbank"
 
 
 # --- chat -----------------------------------------------------------------------------------

@@ -46,7 +46,8 @@ def run_bot(
 
 def errors_of(result: subprocess.CompletedProcess[str]) -> list[str]:
     assert "Traceback" not in result.stderr, result.stderr
-    return [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    # Knowledge problems are framed in Dutch for the editors, config problems in English.
+    return [line for line in result.stderr.splitlines() if line.startswith(("fout: ", "error: "))]
 
 
 def fails_naming(result: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -121,7 +122,7 @@ def test_an_unreadable_file_for_ask(
     err = capsys.readouterr().err
     assert code == 1
     assert any(
-        line.startswith("error: ") and "entries/handhaving.yaml" in line and "gelezen" in line
+        line.startswith("fout: ") and "entries/handhaving.yaml" in line and "gelezen" in line
         for line in err.splitlines()
     ), err
 

@@ -361,3 +361,74 @@ def test_a_refused_value_is_not_checked_again_as_its_default(tmp_path: Path) -> 
 def test_a_flood_limit_below_one_is_refused(tmp_path: Path, name: str, value: int) -> None:
     found = problems(write(tmp_path, f"flood:\n  {name}: {value}\n"))
     one(found, f"flood.{name}:", "at least 1")
+
+
+# Wrong types in file order, several per section, so an order taken from a set of names
+# (which follows the interpreter's hash seed) would show.
+DISORDERLY = """\
+matrix:
+  encryption: maybe
+  device_id: [a]
+  catch_up_minutes: soon
+  bogus: 1
+  homeserver: [x]
+web:
+  port: eighty
+  host: [h]
+editor:
+  trusted_header: [x]
+  secure_cookie: sometimes
+  session_minutes: long
+  login_attempts: many
+"""
+DISORDERLY_PREFIXES = [
+    "matrix.encryption:",
+    "matrix.device_id:",
+    "matrix.catch_up_minutes:",
+    "matrix.bogus: unknown key",
+    "matrix.homeserver:",
+    "web.port:",
+    "web.host:",
+    "editor.trusted_header:",
+    "editor.secure_cookie:",
+    "editor.session_minutes:",
+    "editor.login_attempts:",
+]
+
+
+def test_problems_come_in_file_order(tmp_path: Path) -> None:
+    found = problems(write(tmp_path, DISORDERLY))
+    converted = found[: len(DISORDERLY_PREFIXES)]
+    assert [p.split(" ")[0] for p in converted] == [p.split(" ")[0] for p in DISORDERLY_PREFIXES], (
+        found
+    )
+    assert all(
+        p.startswith(prefix) for p, prefix in zip(converted, DISORDERLY_PREFIXES, strict=True)
+    )
+
+
+def test_the_problem_order_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """Operators compare runs (and CI logs): the same file gives the same lines."""
+    path = write(tmp_path, DISORDERLY)
+    code = (
+        "import sys\n"
+        "from bot.config import ConfigError, load_config\n"
+        "try:\n"
+        "    load_config(sys.argv[1], {})\n"
+        "except ConfigError as error:\n"
+        "    print('\\n'.join(error.problems))\n"
+    )
+    outputs = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)}
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=True,
+        )
+        assert result.stdout.count("\n") >= len(DISORDERLY_PREFIXES), result.stdout
+        outputs.add(result.stdout)
+    assert len(outputs) == 1, outputs

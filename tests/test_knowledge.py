@@ -472,3 +472,60 @@ def test_an_entry_file_in_a_subfolder_is_named_not_silently_skipped(tmp_path: Pa
         "knowledge/entries/oud/politie.yaml: niet gelezen: entry-bestanden staan direct in de "
         "map entries/, niet in een submap"
     ]
+
+
+# politie-opleidingen given four questions of politie-online: four problems on one entry.
+TAKEN = {
+    "osint cursus politie": "mag een agent op instagram kijken",
+    "welke training krijgt een wijkagent": "mag de politie een nepaccount gebruiken",
+    "opleiding voor agenten online onderzoek": "wat mag de wijkagent op social media",
+    "scholing politie internet": "politie online regels",
+}
+
+
+def take_questions(tmp_path: Path) -> Path:
+    folder = copy_fixture(tmp_path)
+    for old, new in TAKEN.items():
+        edit(folder / "entries" / "politie.yaml", f'      - "{old}"', f'      - "{new}"')
+    return folder
+
+
+def test_questions_used_twice_are_reported_in_file_order(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(take_questions(tmp_path))
+    quoted = [
+        p.message.split("'")[1] for p in caught.value.problems if "staat ook bij" in p.message
+    ]
+    assert quoted == list(TAKEN.values())
+
+
+def test_the_problem_order_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """An editor who runs check twice sees the same list in the same order."""
+    import os
+    import subprocess
+    import sys
+
+    folder = take_questions(tmp_path)
+    code = (
+        "import sys\n"
+        "from bot.knowledge import KnowledgeError, load_knowledge\n"
+        "try:\n"
+        "    load_knowledge(sys.argv[1])\n"
+        "except KnowledgeError as error:\n"
+        "    print(error)\n"
+    )
+    repo = Path(__file__).resolve().parent.parent
+    outputs = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(repo)}
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(folder)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=True,
+        )
+        assert result.stdout.count("staat ook bij") == len(TAKEN), result.stdout
+        outputs.add(result.stdout)
+    assert len(outputs) == 1, outputs

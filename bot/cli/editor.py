@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from bot.cli.loading import EXIT_ERROR, EXIT_OK, read_config
+from bot.cli.loading import EXIT_ERROR, EXIT_OK, count_problems, read_config
 from bot.config import Config
 from bot.knowledge import KnowledgeError, load_knowledge
 
@@ -37,9 +37,8 @@ def beheer_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"fout: {knowledge_problem}", file=err)
         count = len(error.problems)
         print(
-            f"{count} {'probleem' if count == 1 else 'problemen'} in de kennisbank. Los "
-            f"{'het' if count == 1 else 'ze'} eerst op (controleer met: partnerbot check) en "
-            "start de console daarna opnieuw.",
+            f"{count_problems(count)} in de kennisbank. Los {'het' if count == 1 else 'ze'} "
+            "eerst op (controleer met: partnerbot check) en start de console daarna opnieuw.",
             file=err,
         )
         return EXIT_ERROR

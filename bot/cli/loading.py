@@ -18,9 +18,15 @@ EXIT_ERROR = 1
 
 
 def report_knowledge(error: KnowledgeError, err: TextIO) -> None:
+    """Knowledge problems are the editors' to fix: framed in Dutch, like the messages."""
     for problem in error.problems:
-        print(f"error: {problem}", file=err)
-    print(f"{len(error.problems)} problem(s) in the knowledge", file=err)
+        print(f"fout: {problem}", file=err)
+    print(f"{count_problems(len(error.problems))} in de kennisbank", file=err)
+
+
+def count_problems(count: int) -> str:
+    """ "1 probleem", "3 problemen"."""
+    return f"{count} {'probleem' if count == 1 else 'problemen'}"
 
 
 def load_or_report(path: str | None, err: TextIO) -> KnowledgeBase | None:

@@ -88,16 +88,16 @@ def build(cls: Any, data: Mapping[Any, Any], path: str, problems: list[str]) -> 
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     prefix = f"{path}." if path else ""
+    kwargs: dict[str, Any] = {}
+    # In the file's order, so the problems read top to bottom like the file (and never in
+    # the order of a set of names, which changes with the interpreter's hash seed).
     for key in data:
-        if key not in known:
+        if key in known:
+            kwargs[key] = _convert(data[key], hints[key], f"{prefix}{key}", problems)
+        else:
             suggestion = _closest(str(key), known)
             hint = f" (did you mean '{suggestion}'?)" if suggestion else ""
             problems.append(f"{prefix}{key}: unknown key{hint}")
-    kwargs = {
-        name: _convert(data[name], hints[name], f"{prefix}{name}", problems)
-        for name in known
-        if name in data
-    }
     return cls(**kwargs)
 
 

@@ -141,7 +141,8 @@ def check_across_entries(entries: list[Entry], problems: list[Problem]) -> None:
                 )
             )
         # The same question text on two entries makes the answer a coin toss.
-        for text in {entry.question, *entry.alternates}:
+        # dict.fromkeys: each text once, in file order (a set's order follows the hash seed).
+        for text in dict.fromkeys((entry.question, *entry.alternates)):
             key = " ".join(fold(text).split()).rstrip("?!. ")
             owner = question_owner.setdefault(key, entry)
             if owner is not entry and owner.id != entry.id:
