@@ -20,7 +20,7 @@ from bot.cli.ask import ask_command, decision_json
 from bot.cli.check import check_command
 from bot.cli.editor import beheer_command, hash_password_command
 from bot.cli.loading import EXIT_ERROR, EXIT_OK
-from bot.cli.parser import build_parser
+from bot.cli.parser import parse_arguments
 from bot.cli.serve import chat_command, run_command
 from bot.cli.teams_app import teams_app_command
 from bot.cli.unanswered import unanswered_command
@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_arguments(argv)
     out, err = sys.stdout, sys.stderr
     if args.command == "ask":
         return ask_command(args, out, err, sys.stdin)

@@ -51,14 +51,35 @@ def hash_password_command(out: TextIO, err: TextIO, stdin: TextIO) -> int:
     from bot.editor.auth import hash_password
 
     if stdin.isatty():
-        password = getpass.getpass("Wachtwoord: ")
-        if getpass.getpass("Nog een keer: ") != password:
+        try:
+            password = getpass.getpass("Wachtwoord: ")
+            again = getpass.getpass("Nog een keer: ")
+        except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C at the prompt
+            print("\nerror: no password given", file=err)
+            return EXIT_ERROR
+        if again != password:
             print("error: the two passwords differ", file=err)
             return EXIT_ERROR
     else:
-        password = stdin.readline().rstrip("\n")
+        line = _first_line(stdin)
+        if line is None:
+            print("error: the password on stdin is not UTF-8 text", file=err)
+            return EXIT_ERROR
+        # A file saved on Windows ends its line in CRLF: the CR is not part of the password.
+        password = line.rstrip("\r\n")
     if len(password) < 12:
         print("error: use a password of at least 12 characters", file=err)
         return EXIT_ERROR
     print(hash_password(password), file=out)
     return EXIT_OK
+
+
+def _first_line(stdin: TextIO) -> str | None:
+    """The first line of stdin, or None when it is not UTF-8 (whatever the locale says)."""
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:  # a text stream without bytes underneath (tests)
+        return stdin.readline()
+    try:
+        return str(buffer.readline().decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
