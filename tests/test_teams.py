@@ -257,6 +257,28 @@ def test_a_lead_shows_first_and_the_detail_sits_behind_meer() -> None:
     }
 
 
+def test_the_webhook_card_shows_the_detail_without_a_toggle() -> None:
+    """Outgoing webhook cards support no card action but openURL (Microsoft's "Create an
+    Outgoing Webhook"): the detail follows the lead, visible, and nothing is hidden."""
+    from bot.knowledge import load_knowledge
+    from bot.models import Decision, Match
+    from bot.replies import render_decision
+
+    knowledge = load_knowledge()
+    entry = knowledge.entry("handhaving-online")
+    assert entry is not None and entry.lead
+    decision = Decision("answer", (Match(entry, 90.0),), confidence=90.0)
+    reply = render_decision(decision, entry.question, knowledge)
+    card = reply_message(reply)["attachments"][0]["content"]
+    folded = build_card(reply)
+    (detail,) = [block for block in folded["body"] if block["type"] == "Container"]
+    texts = [block.get("text") for block in card["body"]]
+    assert texts[:2] == [entry.question, entry.lead]
+    assert [block for block in card["body"] if block in detail["items"]] == detail["items"]
+    assert all(block.get("isVisible", True) for block in card["body"])
+    assert all(action["type"] == "Action.OpenUrl" for action in card.get("actions", []))
+
+
 def test_clarify_card_numbers_its_options_once_in_place() -> None:
     options = ("Wat doet de politie online?", "Wat mag een boa online?")
     reply = _reply(

@@ -181,15 +181,14 @@ async def test_good_question_gets_the_assistants_answer_as_a_card(
     assert message["type"] == "message"
     assert message["text"] == expected.title
     card = card_of(message)
-    assert card == build_card(expected)
+    assert card == build_card(expected, fold=False)
     assert card["body"][0]["text"] == expected.title
     footer = f"Partner: {expected.partner_name} · Bron: infographic, {expected.source}"
     assert footer in [block.get("text") for block in card["body"]]
     assert "handhaving" in (expected.partner_name or "").lower()
     for action in card.get("actions", []):
-        assert action["type"] == "Action.ToggleVisibility" or (
-            action["type"] == "Action.OpenUrl" and action["url"].startswith("mailto:")
-        )
+        # Outgoing webhook cards support no card action but openURL: no "Meer" toggle.
+        assert action["type"] == "Action.OpenUrl" and action["url"].startswith("mailto:")
 
 
 async def test_nonsense_gets_the_fallback(
@@ -199,7 +198,7 @@ async def test_nonsense_gets_the_fallback(
     card = card_of(await ask(client, data))
     expected = reference.handle(question_for(data, NONSENSE))
     assert expected is not None and expected.kind == "fallback"
-    assert card == build_card(expected)
+    assert card == build_card(expected, fold=False)
 
 
 async def test_lists_in_answers_are_one_text_block_per_item(
@@ -210,7 +209,7 @@ async def test_lists_in_answers_are_one_text_block_per_item(
     card = card_of(await ask(client, data))
     expected = reference.handle(question_for(data, text))
     assert expected is not None and "\n- " in expected.body_markdown  # the entry has a list
-    # The list sits in the detail behind "Meer" (a Container) when the entry has a lead.
+    # The list sits in the detail, after the lead (the webhook card does not fold).
     blocks = [b for block in card["body"] for b in [block, *block.get("items", [])]]
     texts = [block.get("text", "") for block in blocks]
     assert any(t.startswith("• ") for t in texts)
@@ -226,7 +225,7 @@ async def test_100_concurrent_requests_are_all_answered_correctly(
     for number, (data, message) in enumerate(zip(requests, messages, strict=True)):
         expected = reference.handle(question_for(data, texts[number % len(texts)]))
         assert expected is not None
-        assert card_of(message) == build_card(expected)
+        assert card_of(message) == build_card(expected, fold=False)
 
 
 # --- refused requests: nothing is matched ---------------------------------------------------
@@ -423,13 +422,12 @@ async def test_user_text_cannot_inject_card_or_markdown_structure(
     message = await ask(client, data)
     card = card_of(message)
     assert set(message) <= {"type", "text", "textFormat", "attachments"}
-    # The folded detail is a Container of the same blocks, opened by the "Meer" toggle.
+    # Blocks at the top level, or inside a Container should a card ever group them.
     blocks = [b for block in card["body"] for b in [block, *block.get("items", [])]]
     assert {block["type"] for block in blocks} <= {"TextBlock", "FactSet", "Container"}
     for action in card.get("actions", []):
-        assert action["type"] == "Action.ToggleVisibility" or (
-            action["type"] == "Action.OpenUrl" and action["url"].startswith("mailto:")
-        )
+        # Outgoing webhook cards support no card action but openURL: no "Meer" toggle.
+        assert action["type"] == "Action.OpenUrl" and action["url"].startswith("mailto:")
     # Nowhere in the response (text, card, fallbackText) does user text become a live
     # link, image or HTML tag; the reply may quote it, but only escaped.
     for text in _strings(message):
@@ -439,7 +437,7 @@ async def test_user_text_cannot_inject_card_or_markdown_structure(
         assert "\n" not in block.get("text", "")
     # The assistant saw the cleaned text, and the card is exactly its reply.
     expected = _expected_for(reference, data)
-    assert card == build_card(expected)
+    assert card == build_card(expected, fold=False)
 
 
 def _expected_for(reference: Assistant, data: dict[str, Any]) -> Reply:
@@ -458,7 +456,7 @@ async def test_unicode_question_round_trips(
     card = card_of(await ask(client, data))
     expected = reference.handle(question_for(data, text))
     assert expected is not None
-    assert card == build_card(expected)
+    assert card == build_card(expected, fold=False)
 
 
 # --- time limit -----------------------------------------------------------------------------

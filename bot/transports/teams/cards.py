@@ -132,11 +132,16 @@ def option_actions(reply: Reply) -> list[dict[str, Any]]:
     return actions
 
 
-def build_card(reply: Reply, *, buttons: bool = False) -> dict[str, Any]:
+def build_card(reply: Reply, *, buttons: bool = False, fold: bool = True) -> dict[str, Any]:
     """The Adaptive Card for a Reply. All text comes from the Reply's structured fields.
 
     ``buttons``: the options of a "Bedoel je" become Action.Submit buttons (the Teams app);
     the outgoing webhook cannot receive their clicks.
+    ``fold``: the detail sits behind an Action.ToggleVisibility "Meer" (the Teams app);
+    without it the detail follows the lead, as in the terminal. Microsoft documents that
+    outgoing webhook cards "cannot use any card actions except for openURL" (Create an
+    Outgoing Webhook, learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/
+    how-to/add-outgoing-webhook, "Key features"): a "Meer" there might never open.
     """
     body: list[dict[str, Any]] = []
     if reply.title:
@@ -151,10 +156,18 @@ def build_card(reply: Reply, *, buttons: bool = False) -> dict[str, Any]:
             more = markdown_blocks(reply.detail)
             if not reply.comparison_in_lead:
                 more.extend(_comparison(reply.comparison))
-            body.append({"type": "Container", "id": DETAIL_ID, "isVisible": False, "items": more})
-            actions.append(
-                {"type": "Action.ToggleVisibility", "title": "Meer", "targetElements": [DETAIL_ID]}
-            )
+            if fold:
+                hidden = {"type": "Container", "id": DETAIL_ID, "isVisible": False, "items": more}
+                body.append(hidden)
+                actions.append(
+                    {
+                        "type": "Action.ToggleVisibility",
+                        "title": "Meer",
+                        "targetElements": [DETAIL_ID],
+                    }
+                )
+            else:
+                body.extend(more)
     elif reply.comparison:
         body.extend(markdown_blocks(without_comparison_rows(reply.body_markdown)))
         body.extend(_comparison(reply.comparison))
@@ -190,7 +203,8 @@ def _numbers_options(markdown: str) -> bool:
 
 
 def reply_message(reply: Reply) -> dict[str, Any]:
-    """The HTTP response body Teams turns into a channel reply.
+    """The outgoing webhook's HTTP response body, which Teams turns into a channel reply.
+    Its card does not fold: webhook cards support no action but openURL (see build_card).
 
     ``text`` is only the one-line title, not the whole plain answer: Teams posts an
     activity's text and its card as two separate messages, so a full text would show every
@@ -199,7 +213,9 @@ def reply_message(reply: Reply) -> dict[str, Any]:
     """
     message: dict[str, Any] = {
         "type": "message",
-        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": build_card(reply)}],
+        "attachments": [
+            {"contentType": CARD_CONTENT_TYPE, "content": build_card(reply, fold=False)}
+        ],
     }
     if reply.title:
         message["text"] = reply.title
