@@ -42,6 +42,7 @@ from bot.serial_assistant import SerialAssistant
 from bot.store import Store
 from bot.transports.base import TRANSPORT_GRACE_SECONDS
 from bot.transports.matrix.content import notice_content, reply_content
+from bot.transports.matrix.crypto_store import CryptoStore
 from bot.transports.matrix.delivery import (
     NETWORK_ERRORS,
     Delivery,
@@ -142,6 +143,7 @@ class MatrixTransport:
             max_timeouts=0,
             request_timeout=20,
             encryption_enabled=self._matrix.encryption,
+            store=CryptoStore,
             store_sync_tokens=False,  # the token lives in our Store, with our guarantees
         )
         return AsyncClient(
