@@ -69,6 +69,9 @@ SYNC_TIMEOUT_MS = 30_000
 TIMELINE_LIMIT = 50  # per room per sync; a larger gap is filled page by page (see _fill_gap)
 GAP_PAGE_LIMIT = 100
 GAP_MAX_PAGES = 20
+# How long the next long poll waits for the replies started from a sync (see _sync_loop): a
+# slow reply (the worker busy with a reload, a send being retried) must not stall syncing.
+REPLIES_FIRST_SECONDS = 1.0
 
 
 class MatrixLoginError(RuntimeError):
@@ -244,12 +247,19 @@ class MatrixTransport:
                 await wait_or_stop(stop, delay)
                 continue
             backoff.reset()
-            await self._maintain_keys(client)
             tasks = await self._handle_sync(client, response, since, answer)
             self._keeper.add(response.next_batch, tasks)
             since = response.next_batch
             first, answer = False, True
             self.ready.set()
+            # Replies first, then key housekeeping and the next long poll, as a bot answering
+            # inside nio's sync callbacks does: Synapse serves requests on one thread, and a
+            # poll waiting there while a reply is sent makes it build that poll's response
+            # (with the reply in it) ahead of the asker's. A question arriving meanwhile is
+            # fetched by the poll right after; waiting is bounded for a slow reply.
+            if tasks:
+                await asyncio.wait(tasks, timeout=REPLIES_FIRST_SECONDS)
+            await self._maintain_keys(client)
 
     async def _maintain_keys(self, client: AsyncClient) -> None:
         """What ``sync_forever`` does between syncs for encryption; failures retry next sync."""

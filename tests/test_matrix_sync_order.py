@@ -1,0 +1,85 @@
+"""The sync loop's order against a client stand-in: a batch's replies go out before the next
+long poll."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from nio import MatrixRoom, RoomSendResponse, SyncResponse
+
+from bot.models import Question, Reply
+from bot.store import Store
+from bot.transports.matrix.transport import MatrixTransport
+from tests.test_matrix_events import ALICE, BOT, CONFIG, NOW
+
+ROOM = "!room:example.org"
+assert CONFIG.matrix is not None
+UNENCRYPTED = replace(CONFIG, matrix=replace(CONFIG.matrix, encryption=False))
+
+
+class Replies:
+    """A SerialAssistant stand-in that answers every question."""
+
+    async def handle(self, question: Question) -> Reply:
+        return Reply(
+            kind="answer", title="", body_markdown="", text="antwoord", markdown="", html=""
+        )
+
+
+def sync_response(batch: str, events: list[dict[str, Any]]) -> SyncResponse:
+    response = SyncResponse.from_dict(
+        {
+            "next_batch": batch,
+            "rooms": {"join": {ROOM: {"timeline": {"events": events, "limited": False}}}},
+        }
+    )
+    assert isinstance(response, SyncResponse)
+    return response
+
+
+def question(event_id: str) -> dict[str, Any]:
+    return {
+        "type": "m.room.message",
+        "event_id": event_id,
+        "sender": ALICE,
+        "origin_server_ts": int(NOW * 1000),
+        "content": {"msgtype": "m.text", "body": f"{BOT} wat mag de politie?"},
+    }
+
+
+class Client:
+    """Two syncs: the first brings a question, the second records what was sent by then."""
+
+    def __init__(self, stop: asyncio.Event) -> None:
+        self.rooms = {ROOM: MatrixRoom(ROOM, BOT)}
+        self.sent: list[str] = []
+        self.sent_before_second_sync: list[str] | None = None
+        self._stop = stop
+        self._syncs = 0
+
+    async def sync(self, **_kwargs: Any) -> SyncResponse:
+        self._syncs += 1
+        if self._syncs == 1:
+            return sync_response("s1", [question("$q1")])
+        self.sent_before_second_sync = list(self.sent)
+        self._stop.set()
+        return sync_response("s2", [])
+
+    async def room_send(self, room_id: str, _type: str, content: dict[str, Any], **_: Any) -> Any:
+        await asyncio.sleep(0)  # a real send waits for the homeserver; let the loop run
+        self.sent.append(content["m.relates_to"]["m.in_reply_to"]["event_id"])
+        return RoomSendResponse(f"$reply{len(self.sent)}", room_id)
+
+
+async def test_the_reply_is_sent_before_the_next_long_poll(tmp_path: Path) -> None:
+    with Store(tmp_path / "bot.sqlite3") as store:
+        store.set_sync_token("s0")  # a known store: its syncs are answered
+        bot = MatrixTransport(UNENCRYPTED, Replies(), store, {}, clock=lambda: NOW)  # type: ignore[arg-type]
+        stop = asyncio.Event()
+        client = Client(stop)
+        await bot._sync_loop(client, stop)  # type: ignore[arg-type]
+        assert client.sent_before_second_sync == ["$q1"]
+        assert store.is_answered("$q1")
