@@ -45,7 +45,11 @@ if ! "$SYNAPSE_VENV/bin/python" -c 'import synapse' 2>/dev/null; then
   "$SYNAPSE_VENV/bin/python" -m pip install --quiet --upgrade pip
   "$SYNAPSE_VENV/bin/python" -m pip install --quiet "matrix-synapse$SYNAPSE_VERSION"
 fi
-export PARTNERBOT_SYNAPSE_PYTHON="$PWD/$SYNAPSE_VENV/bin/python"
+# PARTNERBOT_SYNAPSE_VENV may be absolute (a shared venv) or relative to the checkout.
+case "$SYNAPSE_VENV" in
+  /*) export PARTNERBOT_SYNAPSE_PYTHON="$SYNAPSE_VENV/bin/python" ;;
+  *) export PARTNERBOT_SYNAPSE_PYTHON="$PWD/$SYNAPSE_VENV/bin/python" ;;
+esac
 export PARTNERBOT_REQUIRE_SYNAPSE=1
 
 # Microsoft's Agents Playground (a local Teams emulator, Node) for the Teams app tests,
