@@ -174,8 +174,18 @@ def test_ask_json_with_non_utf8_stdin_under_a_strict_locale() -> None:
     stdin = f"{QUESTION}\nmag de politie in het caf\xe9 kijken\n{QUESTION}\n".encode("latin-1")
     env = {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8:strict", "PYTHONUTF8": "1"}
     result = run_bot("ask", "--json", "--knowledge", str(FIXTURE), stdin=stdin, env=env)
-    fails_naming(result, "stdin line 2", "UTF-8")
+    fails_naming(result, "fout: invoer regel 2: geen UTF-8-tekst (byte 0xE9)")
     assert len(result.stdout.splitlines()) == 2  # the good lines are still answered
+
+
+def test_ask_with_a_question_that_is_not_utf8() -> None:
+    """A Latin-1 terminal: one Dutch line for the editor, exit 1, nothing answered."""
+    question = os.fsdecode("mag de politie in het caf\xe9 kijken".encode("latin-1"))
+    env = {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"}
+    result = run_bot("ask", "--knowledge", str(FIXTURE), question, env=env)
+    assert errors_of(result) == ["fout: de vraag is geen UTF-8-tekst (staat de terminal op UTF-8?)"]
+    assert result.returncode == 1
+    assert result.stdout == ""
 
 
 def test_a_question_starting_with_a_dash() -> None:

@@ -53,10 +53,37 @@ def test_plain_listing_is_readable_and_skips_expired_questions(
 ) -> None:
     assert main(["unanswered", "--suggest", "--config", str(config)]) == 0
     captured = capsys.readouterr()
-    assert "question: " + NEAR_BOA in captured.out
-    assert "nearest:  handhaving-" in captured.out
     assert "verlopen vraag" not in captured.out  # past the retention period
-    assert "2 logged question(s)" in captured.err
+    # Editors read this (knowledge/README.md): Dutch, like `partnerbot check`.
+    lines = captured.out.splitlines()
+    boa = lines.index("  vraag:      " + NEAR_BOA)
+    assert lines[boa - 1].endswith("  keuzevraag  matrix")
+    assert lines[boa + 1].startswith("  dichtstbij: handhaving-")
+    assert "entries/handhaving.yaml:" in lines[boa + 1]
+    bakker = lines.index("  vraag:      hoe laat gaat de bakker open")
+    assert lines[bakker - 1].endswith("  geen antwoord  teams")
+    assert captured.err == "2 vragen in het logboek (de laatste 30 dagen)\n"
+
+
+def test_one_question_is_counted_in_the_singular(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["unanswered", "--limit", "1", "--config", str(config)]) == 0
+    captured = capsys.readouterr()
+    assert "dichtstbij" not in captured.out  # only with --suggest
+    assert captured.err == "1 vraag in het logboek (de laatste 30 dagen)\n"
+
+
+def test_a_config_with_logging_off_is_pointed_out(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = config.read_text(encoding="utf-8").replace(
+        "log_unanswered: true", "log_unanswered: false"
+    )
+    config.write_text(text, encoding="utf-8")
+    assert main(["unanswered", "--config", str(config)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "let op: privacy.log_unanswered staat uit; de bot bewaart geen nieuwe vragen"
 
 
 def test_without_a_store_it_says_where_it_looked(
@@ -65,8 +92,33 @@ def test_without_a_store_it_says_where_it_looked(
     path = tmp_path / "config.yaml"
     path.write_text(f"storage:\n  path: {tmp_path / 'nergens.sqlite3'}\n", encoding="utf-8")
     assert main(["unanswered", "--config", str(path)]) == 1
-    assert "no store at" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"fout: geen logboek gevonden op {tmp_path / 'nergens.sqlite3'}; geef de configuratie "
+        "van de bot mee: partnerbot unanswered --config /pad/naar/config.yaml\n"
+    )
     assert not (tmp_path / "nergens.sqlite3").exists()  # read-only: nothing created
+
+
+def test_a_store_that_is_no_database_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store_path = tmp_path / "bot.sqlite3"
+    store_path.write_text("geen database\n", encoding="utf-8")
+    path = tmp_path / "config.yaml"
+    path.write_text(f"storage:\n  path: {store_path}\n", encoding="utf-8")
+    assert main(["unanswered", "--config", str(path)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith(f"fout: {store_path} is geen leesbaar logboek van de bot")
+
+
+def test_config_problems_are_framed_for_the_editor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("storage:\n  pad: x\n", encoding="utf-8")
+    assert main(["unanswered", "--config", str(path)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err and all(line.startswith(f"fout: {path}: ") for line in err)
 
 
 def test_unanswered_never_imports_nio(config: Path) -> None:

@@ -38,7 +38,7 @@ def ask_command(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextI
     from bot.transports.console import console_question
 
     if args.question is not None and not _is_text(args.question):
-        print("error: the question is not UTF-8 text", file=err)
+        print("fout: de vraag is geen UTF-8-tekst (staat de terminal op UTF-8?)", file=err)
         return EXIT_ERROR
     assistant = assistant_or_report(args.knowledge, err)
     if assistant is None:
@@ -86,5 +86,9 @@ def _stdin_lines(stdin: TextIO, err: TextIO) -> Iterator[str | None]:
             yield raw.decode("utf-8")
         except UnicodeDecodeError as error:
             byte = raw[error.start]
-            print(f"error: stdin line {number}: not UTF-8 text (byte 0x{byte:02X})", file=err)
+            print(
+                f"fout: invoer regel {number}: geen UTF-8-tekst (byte 0x{byte:02X}); "
+                "sla het bestand op als UTF-8",
+                file=err,
+            )
             yield None
