@@ -5,6 +5,8 @@
 1. Round trip (question sent -> reply received by the asker) over N questions, for the bot and
    for a minimal echo bot on the same homeserver in the same run, interleaved so both see the
    same conditions. The echo bot is the floor: homeserver, sync long-poll and client costs.
+   The asker runs in a process of its own (bench/matrix_asker.py), as a person's client
+   does; the bot and the echo bot share this one and take turns.
 2. A burst of 200 questions from 10 users in 5 rooms: every one answered exactly once.
 
 With ``--stages`` the bot's own part of each round trip is timed too (its methods wrapped
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import tempfile
@@ -70,9 +73,12 @@ def time_stages() -> None:
 
 
 def stages_of(marks: list[tuple[str, float]]) -> dict[str, float] | None:
-    """One round trip's stages in seconds, from the first mark of each kind."""
+    """One round trip's stages in seconds, from the first mark of each kind (of the syncs,
+    the last one to start before the assistant: an earlier one brought the previous reply)."""
     at: dict[str, float] = {}
     for name, moment in marks:
+        if name == "sync>" and "assistant>" not in at:
+            at[name] = moment
         at.setdefault(name, moment)
     try:
         stages = {
@@ -138,53 +144,63 @@ class EchoBot:
         await self.client.close()
 
 
-async def dm(human: Human, peer: str) -> str:
-    room_id = await human.create_room([peer], name=None)
-    await human.wait_joined(room_id, peer)
-    return room_id
-
-
-async def round_trip(human: Human, room_id: str, peer: str, text: str) -> float:
-    started = time.perf_counter()
-    event_id = await human.send(room_id, text)
-    await human.wait_reply(event_id, peer)
-    return time.perf_counter() - started
-
-
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+async def ask_from_another_process(
+    server: SynapseServer, peers: dict[str, str], work: Path, count: int
+) -> dict[str, list[tuple[float, float]]]:
+    """Round trips driven by bench/matrix_asker.py in a child process: (start, end) each."""
+    user = server.register(unique("asker"))
+    spec = {
+        "url": server.url,
+        "user_id": user.user_id,
+        "password": user.password,
+        "store": str(work / "asker"),
+        "peers": peers,
+        "count": count,
+        "questions": QUESTIONS,
+    }
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(Path(__file__).with_name("matrix_asker.py")),
+        json.dumps(spec),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    output, _ = await child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError(f"the asker failed (exit {child.returncode})")
+    found: dict[str, list[list[float]]] = json.loads(output)
+    return {name: [(start, end) for start, end in pairs] for name, pairs in found.items()}
+
+
+def bot_stages(times: dict[str, list[tuple[float, float]]]) -> dict[str, list[float]]:
+    """The bot's stages per round trip: its marks between the start of that round trip and
+    the start of the next one (its send returns after the asker has the reply)."""
+    starts = sorted(start for pairs in times.values() for start, _end in pairs)
+    stages: dict[str, list[float]] = {}
+    for start, _end in times["bot"]:
+        later = [s for s in starts if s > start]
+        until = later[0] if later else float("inf")
+        found = stages_of([(name, at) for name, at in MARKS if start <= at < until])
+        for stage, seconds in (found or {}).items():
+            stages.setdefault(stage, []).append(seconds)
+    return stages
+
+
 async def latency(server: SynapseServer, bot: BotRunner, work: Path, count: int) -> None:
     echo = EchoBot(server)
     await echo.start()
-    asker = Human(server.url, server.register(unique("asker")), work / "asker")
-    await asker.start()
     try:
-        bot_room = await dm(asker, bot.user_id)
-        echo_room = await dm(asker, echo.user_id)
-        for index in range(5):  # warm-up: first sends share keys, caches fill
-            await round_trip(asker, bot_room, bot.user_id, QUESTIONS[index % len(QUESTIONS)])
-            await round_trip(asker, echo_room, echo.user_id, QUESTIONS[index % len(QUESTIONS)])
-        times: dict[str, list[float]] = {"bot": [], "echo": []}
-        stages: dict[str, list[float]] = {}
-        for index in range(count):
-            text = QUESTIONS[index % len(QUESTIONS)]
-            # Interleaved, alternating who goes first, so drift hits both equally.
-            pair = [("bot", bot_room, bot.user_id), ("echo", echo_room, echo.user_id)]
-            for name, room_id, peer in pair if index % 2 == 0 else pair[::-1]:
-                MARKS.clear()
-                times[name].append(await round_trip(asker, room_id, peer, text))
-                if not STAGES:
-                    continue
-                await asyncio.sleep(0.05)  # let the bot's send return before reading marks
-                if name == "bot" and (found := stages_of(MARKS)) is not None:
-                    for stage, seconds in found.items():
-                        stages.setdefault(stage, []).append(seconds)
+        pairs = await ask_from_another_process(
+            server, {"bot": bot.user_id, "echo": echo.user_id}, work, count
+        )
     finally:
-        await asker.close()
         await echo.close()
+    times = {name: [end - start for start, end in found] for name, found in pairs.items()}
+    stages = bot_stages(pairs) if STAGES else {}
     print(f"round trip over {count} questions each (ms):")
     for name, values in times.items():
         print(
@@ -197,6 +213,10 @@ async def latency(server: SynapseServer, bot: BotRunner, work: Path, count: int)
     print(f"  ratio bot/echo: p50 {p50:.3f}  p95 {p95:.3f}  (target <= 1.03)")
     extra = statistics.median(times["bot"]) - statistics.median(times["echo"])
     print(f"  bot - echo at p50: {1000 * extra:+.1f} ms")
+    # The two round trips of one question follow each other: their difference drifts less
+    # with the machine's load than either median.
+    paired = statistics.median(b - e for b, e in zip(times["bot"], times["echo"], strict=True))
+    print(f"  bot - echo, median of the paired differences: {1000 * paired:+.1f} ms")
     for stage, values in stages.items():
         print(
             f"  bot stage {stage:25s} p50 {1000 * statistics.median(values):6.2f}"
