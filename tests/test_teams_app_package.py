@@ -5,6 +5,7 @@ icons as Teams requires them."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import struct
@@ -122,7 +123,7 @@ def test_icons_are_the_sizes_and_colours_teams_requires() -> None:
     assert 0.05 < pixels.count((255, 255, 255, 255)) / len(pixels) < 0.6
 
 
-def test_the_cli_writes_the_package(tmp_path: Path) -> None:
+def write_config(tmp_path: Path) -> Path:
     config = tmp_path / "config.yaml"
     config.write_text(
         f"teams_app:\n  app_id: {APP_ID}\n  tenant_id: {TENANT}\n"
@@ -132,6 +133,11 @@ def test_the_cli_writes_the_package(tmp_path: Path) -> None:
         "  terms_url: https://www.example.org/voorwaarden\n",
         encoding="utf-8",
     )
+    return config
+
+
+def test_the_cli_writes_the_package(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
     out = tmp_path / "partnerwijzer.zip"
     result = subprocess.run(
         [sys.executable, "-m", "bot", "teams-app", "--config", str(config), "--out", str(out)],
@@ -146,6 +152,50 @@ def test_the_cli_writes_the_package(tmp_path: Path) -> None:
         manifest = json.loads(archive.read("manifest.json"))
     assert manifest["id"] == APP_ID
     assert not list(jsonschema.Draft4Validator(schema()).iter_errors(manifest))
+
+
+def test_out_dash_writes_the_zip_to_standard_output(tmp_path: Path) -> None:
+    """A packaging tool's "-" is stdout (zip, tar, curl), not a file named "-"."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "teams-app", "--config", "config.yaml", "--out", "-"],
+        capture_output=True,
+        check=False,
+        cwd=write_config(tmp_path).parent,
+        env={**os.environ, "TEAMS_APP_SECRET": "x"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "-").exists()
+    with zipfile.ZipFile(io.BytesIO(result.stdout)) as archive:
+        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert json.loads(archive.read("manifest.json"))["id"] == APP_ID
+    assert result.stderr.decode().startswith("wrote the package to standard output")
+
+
+class _Terminal(io.StringIO):
+    buffer = io.BytesIO()
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_out_dash_onto_a_terminal_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import argparse
+
+    from bot.cli.teams_app import teams_app_command
+
+    monkeypatch.setenv("TEAMS_APP_SECRET", "x")
+    monkeypatch.chdir(tmp_path)
+    args = argparse.Namespace(config=str(write_config(tmp_path)), out="-", knowledge=None)
+    out, err = _Terminal(), io.StringIO()
+    assert teams_app_command(args, out, err) == 1
+    assert out.getvalue() == "" and out.buffer.getvalue() == b""
+    assert err.getvalue() == (
+        "error: --out -: standard output is a terminal; redirect it "
+        "(--out - > partnerwijzer.zip) or give a file name (--out partnerwijzer.zip)\n"
+    )
+    assert not (tmp_path / "-").exists()
 
 
 def test_the_cli_refuses_an_unauthenticated_setup(tmp_path: Path) -> None:

@@ -125,7 +125,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         "--config", metavar="FILE", type=_path, required=True, help="with a teams_app:"
     )
     package.add_argument(
-        "--out", metavar="ZIP", type=_path, required=True, help="e.g. partnerwijzer.zip"
+        "--out",
+        metavar="ZIP",
+        type=_path,
+        required=True,
+        help="e.g. partnerwijzer.zip; '-' writes the zip to standard output (not a terminal)",
     )
     knowledge_option(package)
 
