@@ -177,6 +177,9 @@ def test_log_in_try_a_question_add_an_alternate_and_see_the_answer(
     assert (decision, best) != ("antwoord", TARGET)
     assert page.locator(".terminal").inner_text().strip()
     assert page.locator(".teams .tb").count() > 0
+    # No Teams in the test config: both cards, each under its Dutch label.
+    for label in ("Teams (webhook)", "Teams-app"):
+        assert page.get_by_role("heading", name=label, exact=True).is_visible()
     assert axe_violations(page) == []
 
     page.goto(server.url + f"entries/{TARGET}")

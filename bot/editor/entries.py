@@ -14,7 +14,7 @@ from bot.editor.auth import Editor
 from bot.editor.context import EditorContext
 from bot.editor.entryfile import EntryForm, entry_file
 from bot.editor.pages import tried_values, try_question
-from bot.editor.previews import entry_reply, render
+from bot.editor.previews import entry_reply, render, teams_variants
 from bot.editor.saving import FieldError, SaveOutcome, file_hash, save_entry
 from bot.editor.web import PREFIX, context, page, redirect, session_of
 from bot.models import Entry
@@ -78,7 +78,11 @@ def _form_page(
             by_field.setdefault(error.field, []).append(error)
         else:
             general.append(error)
-    rendering = render(entry_reply(form.to_entry(), knowledge), ctx.card) if preview else None
+    rendering = (
+        render(entry_reply(form.to_entry(), knowledge), ctx.card, teams_variants(ctx.bot_config))
+        if preview
+        else None
+    )
     return page(
         request,
         "entry.html",
@@ -227,7 +231,9 @@ async def preview(request: web.Request) -> web.StreamResponse:
     knowledge = ctx.matcher().knowledge
     fixed = knowledge.entry(_text(data, "original")) if data.get("original") else None
     form = read_form(data, fixed)
-    rendering = render(entry_reply(form.to_entry(), knowledge), ctx.card)
+    rendering = render(
+        entry_reply(form.to_entry(), knowledge), ctx.card, teams_variants(ctx.bot_config)
+    )
     return page(request, "preview.html", rendering=rendering)
 
 

@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.assistant import Assistant
 from bot.editor import charts
 from bot.editor.context import EditorContext
-from bot.editor.previews import DECISION_NL, Rendering, candidates, render
+from bot.editor.previews import DECISION_NL, Rendering, candidates, render, teams_variants
 from bot.editor.web import context, page
 from bot.models import Question, Reply
 from bot.store import Store
@@ -128,7 +128,7 @@ def try_question(ctx: EditorContext, text: str) -> Tried:
     reply = assistant.handle(Question(text=text, transport="beheer", always_addressed=True))
     if reply is None:  # a direct question always gets a reply; this is a programming error
         raise RuntimeError("the assistant ignored a direct question")
-    return Tried(text, reply, render(reply, ctx.card))
+    return Tried(text, reply, render(reply, ctx.card, teams_variants(ctx.bot_config)))
 
 
 def tried_values(ctx: EditorContext, tried: Tried) -> dict[str, Any]:

@@ -3,21 +3,82 @@
 The console never imports a chat transport: the Teams card builder is handed in by the
 composition root, and its card JSON is drawn here with the same Markdown renderer the
 Matrix replies use (raw HTML off, so knowledge text cannot inject markup).
+
+Teams has two cards: the outgoing webhook's shows everything at once (webhook cards support
+no action but openURL, so no "Meer" toggle and no option buttons; mail links stay); the
+Teams app's folds the detail behind "Meer" and turns a "Bedoel je" into buttons. The
+preview shows the card of each Teams transport the config sets up, so an editor sees what
+people will see.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from markupsafe import Markup
 
+from bot.config import Config
 from bot.knowledge import KnowledgeBase
 from bot.models import Decision, Entry, Match, Reply
 from bot.replies import markdown_to_html, render_decision
 
-CardBuilder = Callable[[Reply], Mapping[str, Any]]
+
+class CardBuilder(Protocol):
+    """``bot.transports.teams.build_card``, handed in by the composition root."""
+
+    def __call__(
+        self, reply: Reply, *, buttons: bool = ..., fold: bool = ...
+    ) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class TeamsVariant:
+    """One Teams transport's card: how it is built and how the console labels it."""
+
+    key: str  # "webhook" | "app"
+    label: str
+    note: str
+    fold: bool  # the detail behind a "Meer" toggle
+    buttons: bool  # a "Bedoel je" as buttons
+    title_message: bool  # the title also arrives as a message of its own, before the card
+
+
+WEBHOOK = TeamsVariant(
+    "webhook",
+    "Teams (webhook)",
+    "Een kanaal met de uitgaande webhook: eerst de kop als los bericht, dan de kaart met "
+    "het hele antwoord (zonder “Meer” en zonder keuzeknoppen).",
+    fold=False,
+    buttons=False,
+    title_message=True,
+)
+TEAMS_APP = TeamsVariant(
+    "app",
+    "Teams-app",
+    "De Teams-app: de rest van het antwoord achter de knop “Meer”; bij een "
+    "keuzevraag een knop per keuze.",
+    fold=True,
+    buttons=True,
+    title_message=False,
+)
+
+
+def teams_variants(config: Config) -> tuple[TeamsVariant, ...]:
+    """The cards the configured Teams transports send; both when the config sets up
+    neither (``partnerbot beheer`` without ``--config``), so the editor sees either way."""
+    configured = tuple(
+        variant
+        for variant, used in (
+            (WEBHOOK, config.teams is not None and bool(config.teams.webhooks)),
+            (TEAMS_APP, config.teams_app is not None),
+        )
+        if used
+    )
+    return configured or (WEBHOOK, TEAMS_APP)
+
+
 DECISION_NL = {"answer": "antwoord", "clarify": "keuzevraag", "fallback": "geen antwoord"}
 
 
@@ -32,13 +93,23 @@ class CardBlock:
 
 
 @dataclass(frozen=True)
+class TeamsCard:
+    """One Teams card drawn for the console."""
+
+    variant: TeamsVariant
+    message: str  # the plain message before the card ("" when there is none)
+    blocks: tuple[CardBlock, ...]
+    actions: tuple[tuple[str, str], ...]  # (title, mailto: url)
+    buttons: tuple[str, ...]  # the titles of the option buttons
+
+
+@dataclass(frozen=True)
 class Rendering:
-    """The three renderings of one reply."""
+    """The renderings of one reply: terminal, Matrix and each Teams card."""
 
     terminal: str
     matrix: Markup
-    teams_blocks: tuple[CardBlock, ...]
-    teams_actions: tuple[tuple[str, str], ...]  # (title, mailto: url)
+    teams: tuple[TeamsCard, ...]
 
 
 def _inline(markdown: str) -> Markup:
@@ -57,6 +128,15 @@ def card_blocks(
         if str(action.get("url", "")).startswith("mailto:")
     )
     return _blocks(card.get("body", [])), actions
+
+
+def card_buttons(card: Mapping[str, Any]) -> tuple[str, ...]:
+    """The titles of the card's option buttons (Action.Submit)."""
+    return tuple(
+        str(action.get("title", ""))
+        for action in card.get("actions", [])
+        if action.get("type") == "Action.Submit"
+    )
 
 
 def _blocks(elements: Sequence[Mapping[str, Any]]) -> tuple[CardBlock, ...]:
@@ -87,16 +167,22 @@ def _blocks(elements: Sequence[Mapping[str, Any]]) -> tuple[CardBlock, ...]:
     return tuple(blocks)
 
 
-def render(reply: Reply, card: CardBuilder | None) -> Rendering:
-    if card is not None:
-        blocks, actions = card_blocks(card(reply))
-    else:
-        blocks, actions = (CardBlock("text", _inline(reply.markdown)),), ()
+def render(reply: Reply, card: CardBuilder | None, variants: Sequence[TeamsVariant]) -> Rendering:
+    """``variants``: the Teams cards to draw (see ``teams_variants``)."""
+    teams = []
+    for variant in variants:
+        if card is not None:
+            built = card(reply, buttons=variant.buttons, fold=variant.fold)
+            blocks, actions = card_blocks(built)
+            buttons = card_buttons(built)
+        else:
+            blocks, actions, buttons = (CardBlock("text", _inline(reply.markdown)),), (), ()
+        message = reply.title if variant.title_message and reply.title else ""
+        teams.append(TeamsCard(variant, message, blocks, actions, buttons))
     return Rendering(
         terminal=reply.text,
         matrix=Markup(reply.html),  # noqa: S704 - replies escape user text and knowledge HTML
-        teams_blocks=blocks,
-        teams_actions=actions,
+        teams=tuple(teams),
     )
 
 
