@@ -19,6 +19,7 @@ from bot.transports.console import console_question
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "knowledge"
+SHIPPED = Path(__file__).resolve().parent.parent / "knowledge"
 GOOD = "mag een handhaver op instagram meekijken bij jongeren"
 TIMEOUT = 60
 
@@ -223,6 +224,25 @@ def test_check_counts_one_problem_in_the_singular(tmp_path: Path) -> None:
     assert problem.startswith("fout: knowledge/entries/politie.yaml:")
     assert "onbekend topic 'kookles'" in problem
     assert summary == "1 probleem in de kennisbank"
+
+
+def test_check_points_out_an_entry_without_a_lead(tmp_path: Path) -> None:
+    """A lead is optional but the guide asks for one: a warning, still exit 0."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(SHIPPED, folder, ignore=shutil.ignore_patterns("README.md"))
+    politie = folder / "entries" / "politie.yaml"
+    text = politie.read_text("utf-8")
+    lead = next(line for line in text.splitlines() if line.startswith("    lead: "))
+    politie.write_text(text.replace(lead + "\n", "", 1), encoding="utf-8")
+    entry = load_knowledge(folder).entry("politie-rol")  # the file's first entry
+    assert entry is not None and not entry.lead
+    result = run_bot("check", "--knowledge", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: ")
+    assert result.stderr.splitlines() == [
+        f"let op: knowledge/entries/politie.yaml:{entry.line} [{entry.id}]: geen 'lead', dus "
+        'toont de chat het hele antwoord, zonder "Meer"; schrijf een lead van één of twee zinnen'
+    ]
 
 
 # --- chat -----------------------------------------------------------------------------------

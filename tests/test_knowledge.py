@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import (
+    MAX_LEAD_CHARS,
     MIN_ALTERNATES,
     SHIPPED_KNOWLEDGE,
     KnowledgeBase,
@@ -192,7 +193,8 @@ BREAKAGES = {
         HANDHAVING,
         "    alternates:\n" + "".join(f'      - "{text}"\n' for text in HANDHAVING_ALTERNATES),
         '    alternates: "mag een boa op instagram kijken"\n',
-        "het veld 'alternates' moet een lijst zijn, niet",
+        "het veld 'alternates' moet een lijst zijn, niet tekst: zet elk item op een eigen "
+        "regel met '- ', of schrijf [een, twee]",
         "handhaving-online",
         'alternates: "mag een boa',
     ),
@@ -211,6 +213,59 @@ BREAKAGES = {
         "onbekende partner 'brandweer' (bekend: ",
         "handhaving-online",
         "partner: brandweer",
+    ),
+    "misspelled partner": Breakage(
+        HANDHAVING,
+        "    partner: handhaving",
+        "    partner: handhaven",
+        "onbekende partner 'handhaven' (bekend: algemeen, handhaving, politie); "
+        "bedoel je 'handhaving'?",
+        "handhaving-online",
+        "partner: handhaven",
+    ),
+    "misspelled field": Breakage(
+        POLITIE,
+        '    source: "Politie > Online"\n',
+        '    soruce: "Politie > Online"\n',
+        "onbekend veld 'soruce' (toegestaan: alternates, answer, contacts, id, keywords, lead, "
+        "partner, question, source, topic); bedoel je 'source'?",
+        "politie-online",
+        "soruce:",
+    ),
+    "misspelled topic": Breakage(
+        HANDHAVING,
+        "    topic: online",
+        "    topic: onlien",
+        "; bedoel je 'online'?",
+        "handhaving-online",
+        "topic: onlien",
+    ),
+    "new topic not in the taxonomy": Breakage(
+        HANDHAVING,
+        "    topic: online",
+        "    topic: kookles",
+        "; zet een nieuw onderwerp eerst in taxonomy.yaml",
+        "handhaving-online",
+        "topic: kookles",
+    ),
+    "lead with a blank line": Breakage(
+        HANDHAVING,
+        '    source: "Handhaving > Online"\n',
+        '    source: "Handhaving > Online"\n    lead: |\n      Kort.\n\n      Nog een alinea.\n',
+        "het veld 'lead' heeft een lege regel, maar is één alinea: haal de lege regel weg "
+        "en zet de rest in het veld 'answer'",
+        "handhaving-online",
+        "lead: |",
+    ),
+    "lead too long": Breakage(
+        HANDHAVING,
+        '    source: "Handhaving > Online"\n',
+        f'    source: "Handhaving > Online"\n    lead: "{"Een boa kijkt. " * 30}"\n',
+        f"het veld 'lead' is {len('Een boa kijkt. ' * 30) - 1} tekens lang, "
+        f"hoogstens {MAX_LEAD_CHARS}: houd één of twee zinnen over en zet de rest in "
+        "het veld 'answer'",
+        "handhaving-online",
+        "lead: ",
     ),
     "unknown topic": Breakage(
         HANDHAVING,
@@ -234,9 +289,11 @@ BREAKAGES = {
         '      - "politie online regels"',
         # Differs only in case and punctuation from an alternate of handhaving-online.
         '      - "Mag een BOA op Instagram kijken?"',
-        "staat ook bij entry 'handhaving-online'",
+        # Where the other one is, and the line of this one (not of the entry).
+        "staat ook bij entry 'handhaving-online' (knowledge/entries/handhaving.yaml:7); "
+        "een vraag hoort bij één entry: haal hem hier of daar weg",
         "politie-online",
-        "id: politie-online",
+        "Mag een BOA op Instagram kijken?",
     ),
     "empty answer": Breakage(
         HANDHAVING,
@@ -250,7 +307,7 @@ BREAKAGES = {
         POLITIE,
         "    contacts: [tweede]",
         "    contacts: [tweede, derde]",
-        "contact 'derde' staat niet in contacts.yaml",
+        "contact 'derde' staat niet in contacts.yaml (bekend: eerste, tweede)",
         "politie-opleidingen",
         "contacts: [tweede, derde]",
     ),
@@ -275,7 +332,8 @@ BREAKAGES = {
         HANDHAVING,
         "    partner: handhaving",
         "    partner: politie",
-        "hoort niet in handhaving.yaml",
+        "partner 'politie' hoort niet in handhaving.yaml: zet de entry in "
+        "entries/politie.yaml, of schrijf partner 'handhaving'",
         "handhaving-online",
         "partner: politie",
     ),
@@ -283,7 +341,8 @@ BREAKAGES = {
         "partners.yaml",
         "aliases: [handhaving, boa, handhaver]",
         "aliases: [handhaving, boa, handhaver, Agent]",
-        "de alias 'Agent' is ook een alias van partner 'politie'",
+        "de alias 'Agent' is ook een alias van partner 'politie' (regel 4); "
+        "een alias hoort bij één partner: haal hem hier of daar weg",
         "handhaving",
         "Agent]",
     ),
@@ -291,9 +350,36 @@ BREAKAGES = {
         "synonyms.yaml",
         "variants: [nepaccount, fake account]",
         "variants: [nepaccount, fake account, Insta]",
-        "de variant 'Insta' is ook een variant van 'instagram'",
+        "de variant 'Insta' is ook een variant van 'instagram' (regel 3); "
+        "een variant hoort bij één groep: haal hem hier of daar weg",
         "anoniem account",
         "Insta]",
+    ),
+    "synonym variant inside its own term": Breakage(
+        "synonyms.yaml",
+        "variants: [nepaccount, fake account]",
+        "variants: [nepaccount, fake account, Anoniem]",
+        "de variant 'Anoniem' staat zelf in de term 'anoniem account', dus zou de bot de "
+        "term ook vervangen: laat hem weg",
+        "anoniem account",
+        "Anoniem]",
+    ),
+    "synonym variant of stop words only": Breakage(
+        "synonyms.yaml",
+        "variants: [nepaccount, fake account]",
+        "variants: [nepaccount, fake account, de]",
+        "de variant 'de' bestaat alleen uit stopwoorden of losse letters: laat hem weg",
+        "anoniem account",
+        "de]",
+    ),
+    "alias of stop words only": Breakage(
+        "partners.yaml",
+        "aliases: [handhaving, boa, handhaver]",
+        "aliases: [handhaving, boa, handhaver, t en h]",
+        "de alias 't en h' bestaat alleen uit stopwoorden of losse letters, dus wijst hij "
+        "nergens op: schrijf hem aaneen (zoals 't&h') of laat hem weg",
+        "handhaving",
+        "t en h]",
     ),
     "invalid e-mail": Breakage(
         "contacts.yaml",

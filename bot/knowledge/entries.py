@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from bot.knowledge.fields import FieldChecker, id_list, top_list
+from bot.knowledge.fields import FieldChecker, did_you_mean, id_list, top_list
 from bot.knowledge.files import (
     NESTED_ENTRY_FILE,
     Node,
@@ -38,14 +39,20 @@ _ENTRY_OPTIONAL = {"contacts", "lead"}
 MAX_LEAD_CHARS = 400
 
 
+@dataclass(frozen=True)
+class LoadedEntry:
+    entry: Entry
+    lines: Mapping[str, int]  # the question and each alternate: the line it is on
+
+
 def load_entries(
     root: Path,
     partner_ids: set[str],
     topics: Mapping[str, str],
     contact_ids: set[str],
     problems: list[Problem],
-) -> list[Entry]:
-    entries: list[Entry] = []
+) -> list[LoadedEntry]:
+    entries: list[LoadedEntry] = []
     folder = root / "entries"
     files = yaml_files(folder)
     if not files:
@@ -70,7 +77,7 @@ def _load_entry(
     topics: Mapping[str, str],
     contact_ids: set[str],
     problems: list[Problem],
-) -> Entry | None:
+) -> LoadedEntry | None:
     raw_id = item.value.get("id")
     entry_id = str(raw_id.value) if raw_id is not None and raw_id.value is not None else None
     checker = FieldChecker(file, item, entry_id, problems)
@@ -85,35 +92,55 @@ def _load_entry(
     if partner and partner_ids and partner not in partner_ids:
         checker.problem(
             item.value["partner"].line,
-            f"onbekende partner '{partner}' (bekend: {id_list(partner_ids)})",
+            f"onbekende partner '{partner}' (bekend: {id_list(partner_ids)})"
+            + did_you_mean(partner, partner_ids),
         )
     elif partner and partner != file_partner and file_partner in partner_ids:
         checker.problem(
             item.value["partner"].line,
-            f"partner '{partner}' hoort niet in {file_partner}.yaml",
+            f"partner '{partner}' hoort niet in {file_partner}.yaml: zet de entry in "
+            f"entries/{partner}.yaml, of schrijf partner '{file_partner}'",
         )
     topic = checker.text("topic")
     if topic and topics and topic not in topics:
         checker.problem(
-            item.value["topic"].line, f"onbekend topic '{topic}' (bekend: {id_list(topics)})"
+            item.value["topic"].line,
+            f"onbekend topic '{topic}' (bekend: {id_list(topics)})"
+            + (did_you_mean(topic, topics) or "; zet een nieuw onderwerp eerst in taxonomy.yaml"),
         )
     contacts = checker.text_list("contacts")
     for contact, line in contacts:
         if contact not in contact_ids:
-            checker.problem(line, f"contact '{contact}' staat niet in contacts.yaml")
+            checker.problem(
+                line,
+                f"contact '{contact}' staat niet in contacts.yaml (bekend: {id_list(contact_ids)})"
+                + did_you_mean(contact, contact_ids),
+            )
+    question = checker.text("question")
     alternates = checker.text_list("alternates", minimum=MIN_ALTERNATES)
     keywords = checker.text_list("keywords", minimum=1)
     lead = checker.text("lead", required="lead" in item.value)
-    if len(lead) > MAX_LEAD_CHARS or "\n\n" in lead:
+    if "\n\n" in lead:
         checker.problem(
             item.value["lead"].line,
-            f"het veld 'lead' moet één korte alinea zijn (hoogstens {MAX_LEAD_CHARS} tekens)",
+            "het veld 'lead' heeft een lege regel, maar is één alinea: "
+            "haal de lege regel weg en zet de rest in het veld 'answer'",
         )
-    return Entry(
+    elif len(lead) > MAX_LEAD_CHARS:
+        checker.problem(
+            item.value["lead"].line,
+            f"het veld 'lead' is {len(lead)} tekens lang, hoogstens {MAX_LEAD_CHARS}: "
+            "houd één of twee zinnen over en zet de rest in het veld 'answer'",
+        )
+    # Each question text's own line, for the check across entries (the first of a repeat).
+    lines = {text: line for text, line in reversed(alternates)}
+    if "question" in item.value:
+        lines[question] = item.value["question"].line
+    entry = Entry(
         id=entry_id,
         partner=partner,
         topic=topic,
-        question=checker.text("question"),
+        question=question,
         alternates=tuple(text for text, _ in alternates),
         keywords=tuple(text for text, _ in keywords),
         answer=checker.text("answer"),
@@ -123,12 +150,13 @@ def _load_entry(
         file=file,
         line=item.line,
     )
+    return LoadedEntry(entry, lines)
 
 
-def check_across_entries(entries: list[Entry], problems: list[Problem]) -> None:
+def check_across_entries(loaded: list[LoadedEntry], problems: list[Problem]) -> None:
     first_by_id: dict[str, Entry] = {}
-    question_owner: dict[str, Entry] = {}
-    for entry in entries:
+    question_owner: dict[str, tuple[Entry, int]] = {}
+    for entry, lines in ((item.entry, item.lines) for item in loaded):
         earlier = first_by_id.setdefault(entry.id, entry)
         if earlier is not entry and entry.id:
             problems.append(
@@ -144,14 +172,16 @@ def check_across_entries(entries: list[Entry], problems: list[Problem]) -> None:
         # dict.fromkeys: each text once, in file order (a set's order follows the hash seed).
         for text in dict.fromkeys((entry.question, *entry.alternates)):
             key = " ".join(fold(text).split()).rstrip("?!. ")
-            owner = question_owner.setdefault(key, entry)
+            line = lines.get(text, entry.line)
+            owner, owner_line = question_owner.setdefault(key, (entry, line))
             if owner is not entry and owner.id != entry.id:
                 problems.append(
                     Problem(
                         entry.file,
-                        entry.line,
+                        line,
                         entry.id,
-                        f"de vraag '{text}' staat ook bij entry '{owner.id}' ({owner.file}); "
-                        "een vraag mag maar bij één entry",
+                        f"de vraag '{text}' staat ook bij entry '{owner.id}' "
+                        f"({owner.file}:{owner_line}); een vraag hoort bij één entry: "
+                        "haal hem hier of daar weg",
                     )
                 )

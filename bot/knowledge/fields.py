@@ -3,7 +3,8 @@ shared vocabulary of every part of the knowledge."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from bot.knowledge.files import Node
@@ -29,8 +30,12 @@ class FieldChecker:
             self.problem(line, f"het veld '{key}' staat er twee keer")
         for key, value in fields.items():
             if key not in required | optional:
-                allowed = ", ".join(sorted(required | optional))
-                self.problem(value.line, f"onbekend veld '{key}' (toegestaan: {allowed})")
+                known = required | optional
+                allowed = ", ".join(sorted(known))
+                self.problem(
+                    value.line,
+                    f"onbekend veld '{key}' (toegestaan: {allowed}){did_you_mean(key, known)}",
+                )
         missing = sorted(required - set(fields))
         for key in missing:
             self.problem(self.node.line, f"het veld '{key}' ontbreekt")
@@ -56,7 +61,9 @@ class FieldChecker:
             return ()
         if not isinstance(found.value, list):
             self.problem(
-                found.line, f"het veld '{key}' moet een lijst zijn, niet {kind_of(found.value)}"
+                found.line,
+                f"het veld '{key}' moet een lijst zijn, niet {kind_of(found.value)}: "
+                "zet elk item op een eigen regel met '- ', of schrijf [een, twee]",
             )
             return ()
         items: list[tuple[str, int]] = []
@@ -94,6 +101,10 @@ def kind_of(value: object) -> str:
         return "leeg"
     if isinstance(value, bool):
         return "ja/nee (zet de tekst tussen aanhalingstekens)"
+    if isinstance(value, str):
+        return "tekst"
+    if isinstance(value, int | float):
+        return "een getal"
     return f"een waarde van het type {type(value).__name__}"
 
 
@@ -134,6 +145,12 @@ def top_list(node: Node | None, key: str, file: str, problems: list[Problem]) ->
 
 def id_list(ids: Iterator[str] | set[str] | Mapping[str, str]) -> str:
     return ", ".join(sorted(ids))
+
+
+def did_you_mean(value: object, known: Iterable[str]) -> str:
+    """ "; bedoel je 'politie'?" for a near miss ("polite", "qeustion"), else ""."""
+    close = difflib.get_close_matches(str(value), sorted(known), n=1, cutoff=0.75)
+    return f"; bedoel je '{close[0]}'?" if close else ""
 
 
 def report_duplicates(ids: list[tuple[str, str, int]], kind: str, problems: list[Problem]) -> None:

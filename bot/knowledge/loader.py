@@ -44,10 +44,11 @@ def _load_once(root: Path) -> KnowledgeBase:
     contacts = load_contacts(root, problems)
     synonyms = load_synonyms(root, problems)
     defined_partners = {partner.id for partner in partners} or partner_ids
-    entries = load_entries(
+    loaded = load_entries(
         root, defined_partners, topics, {contact.id for contact in contacts}, problems
     )
-    check_across_entries(entries, problems)
+    check_across_entries(loaded, problems)
+    entries = [item.entry for item in loaded]
     if not entries and not problems:
         problems.append(Problem(str(root), 0, None, "de kennisbank heeft geen entries"))
     if problems:

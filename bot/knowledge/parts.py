@@ -10,7 +10,7 @@ from bot.knowledge.fields import FieldChecker, id_list, matchable, report_duplic
 from bot.knowledge.files import display, read_yaml
 from bot.knowledge.problems import Problem
 from bot.models import Contact, Partner
-from bot.text import fold
+from bot.text import fold, tokenize
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 
@@ -47,7 +47,7 @@ def load_partners(root: Path, known: set[str], problems: list[Problem]) -> list[
     file = display(path, root)
     partners: list[Partner] = []
     partner_lines: list[int] = []
-    alias_owner: dict[str, str] = {}
+    alias_owner: dict[str, tuple[str, int]] = {}
     for item in top_list(read_yaml(path, root, problems), "partners", file, problems):
         raw_id = item.value.get("id")
         checker = FieldChecker(file, item, str(raw_id.value) if raw_id else None, problems)
@@ -63,11 +63,17 @@ def load_partners(root: Path, known: set[str], problems: list[Problem]) -> list[
         for alias, line in aliases:
             if not matchable(alias):
                 checker.problem(
-                    line, f"de alias '{alias}' bestaat alleen uit stopwoorden of losse letters"
+                    line,
+                    f"de alias '{alias}' bestaat alleen uit stopwoorden of losse letters, "
+                    "dus wijst hij nergens op: schrijf hem aaneen (zoals 't&h') of laat hem weg",
                 )
-            owner = alias_owner.setdefault(fold(alias), partner_id)
+            owner, owner_line = alias_owner.setdefault(fold(alias), (partner_id, line))
             if owner != partner_id:
-                checker.problem(line, f"de alias '{alias}' is ook een alias van partner '{owner}'")
+                checker.problem(
+                    line,
+                    f"de alias '{alias}' is ook een alias van partner '{owner}' (regel "
+                    f"{owner_line}); een alias hoort bij één partner: haal hem hier of daar weg",
+                )
         partner_lines.append(item.line)
         partners.append(
             Partner(
@@ -119,7 +125,7 @@ def load_synonyms(root: Path, problems: list[Problem]) -> list[tuple[str, tuple[
     path = root / "synonyms.yaml"
     file = display(path, root)
     groups: list[tuple[str, tuple[str, ...]]] = []
-    variant_owner: dict[str, str] = {}
+    variant_owner: dict[str, tuple[str, int]] = {}
     for item in top_list(read_yaml(path, root, problems), "synonyms", file, problems):
         raw_term = item.value.get("term")
         checker = FieldChecker(file, item, str(raw_term.value) if raw_term else None, problems)
@@ -130,10 +136,31 @@ def load_synonyms(root: Path, problems: list[Problem]) -> list[tuple[str, tuple[
         for variant, line in variants:
             if not matchable(variant):
                 checker.problem(
-                    line, f"de variant '{variant}' bestaat alleen uit stopwoorden of losse letters"
+                    line,
+                    f"de variant '{variant}' bestaat alleen uit stopwoorden of losse letters: "
+                    "laat hem weg",
                 )
-            owner = variant_owner.setdefault(fold(variant), term)
+            elif term and _within(variant, term):
+                # The bot would replace it inside the term itself: "anoniem account" would
+                # become "anoniem account account".
+                checker.problem(
+                    line,
+                    f"de variant '{variant}' staat zelf in de term '{term}', dus zou de bot "
+                    "de term ook vervangen: laat hem weg",
+                )
+            owner, owner_line = variant_owner.setdefault(fold(variant), (term, line))
             if owner != term:
-                checker.problem(line, f"de variant '{variant}' is ook een variant van '{owner}'")
+                checker.problem(
+                    line,
+                    f"de variant '{variant}' is ook een variant van '{owner}' (regel "
+                    f"{owner_line}); een variant hoort bij één groep: haal hem hier of daar weg",
+                )
         groups.append((term, tuple(variant for variant, _ in variants)))
     return groups
+
+
+def _within(variant: str, term: str) -> bool:
+    """Whether the variant's words stand, in order and side by side, in the term."""
+    words, term_words = tokenize(variant), tokenize(term)
+    size = len(words)
+    return any(term_words[i : i + size] == words for i in range(len(term_words) - size + 1))
