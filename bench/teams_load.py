@@ -93,11 +93,13 @@ def cpu_seconds(pid: int | None) -> float:
 async def serve() -> None:
     import tempfile
 
+    from bot import heap
     from bot.admin.usage import UsageLog
     from bot.assistant import Assistant
     from bot.config import Config, SecretRef, TeamsConfig, TeamsWebhookConfig
     from bot.knowledge import load_knowledge
     from bot.metrics import Metrics
+    from bot.models import Question
     from bot.serial_assistant import SerialAssistant
     from bot.store import Store
     from bot.transports.teams import TeamsWebhooks
@@ -113,9 +115,19 @@ async def serve() -> None:
     # The running bot counts every matched question in its store (admin upkeep): so here.
     folder = tempfile.TemporaryDirectory()
     store = Store(Path(folder.name) / "bench.sqlite3")
-    assistant.decision_hooks.append(UsageLog(config, store).observe)
-    webhooks = TeamsWebhooks(config.teams, SerialAssistant(assistant).handle, metrics, os.environ)
+    usage = UsageLog(config, store)
+    assistant.decision_hooks.append(usage.observe)
+    serial = SerialAssistant(assistant)
+    ask_now = serial.handle_now
+    if os.environ.get("PARTNERBOT_BENCH_WORKER_ONLY"):  # every question through the worker,
+        ask_now = lambda question: None  # noqa: E731 - as before handle_now, to compare
+    webhooks = TeamsWebhooks(config.teams, serial.handle, metrics, os.environ, ask_now)
     app = build_web_app(config, assistant, metrics, [webhooks])
+    # As the app starts (bot.app): pay the lazy set-up, then keep the knowledge and libraries
+    # out of the collector's full collections.
+    assistant.matcher.decide("opstarten")
+    assistant.handle(Question(text="help", transport="startup", always_addressed=True))
+    heap.settle()
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -125,7 +137,7 @@ async def serve() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    await stop.wait()
+    await usage.flush_loop(stop)  # as the app writes the counts: once a second
     await runner.cleanup()
     store.close()
     folder.cleanup()

@@ -184,7 +184,8 @@ def _teams_webhooks(wiring: Wiring) -> Transport | None:
     teams = wiring.config.teams
     if teams is None or not teams.webhooks:
         return None
-    return TeamsWebhooks(teams, wiring.assistant.handle, wiring.metrics, wiring.environ)
+    serial = wiring.assistant
+    return TeamsWebhooks(teams, serial.handle, wiring.metrics, wiring.environ, serial.handle_now)
 
 
 # Every transport the bot knows: a factory returns None when the config does not ask for it.

@@ -59,6 +59,8 @@ class QuestionObserver(Protocol):
 # refusal to send (set by admin upkeep, ``bot.admin``; without it admin commands are refused).
 AdminGate = Callable[[Question], Reply | None]
 # Sees every matched question with its decision (daily counts, the opt-in unanswered log).
+# It must not block (no store writes, no waiting): a question may be answered on the event
+# loop (``SerialAssistant.handle_now``).
 DecisionHook = Callable[[Question, str, Decision], None]
 
 
@@ -109,16 +111,33 @@ class Assistant:
             return None
         return self._command(text, question, explicit=False)
 
+    def runs_command(self, question: Question) -> bool:
+        """True when ``handle`` would run a command rather than answer a question (or say
+        nothing): commands may read the store or wait for admin work, questions only compute."""
+        text = question.text.strip()
+        if text.startswith(self.config.assistant.command_prefix):
+            return True
+        if not (question.mentioned or question.always_addressed):
+            return False
+        return self._command_in(text, explicit=False) is not None
+
+    def _command_in(self, text: str, *, explicit: bool) -> tuple[Command, str] | None:
+        """The command the text calls, with its argument, or None when it is a question."""
+        word, rest = command_word(text)
+        command = find(self.commands, word) if text else find(self.commands, "help")
+        if command is not None and (not rest or command.takes_argument or explicit):
+            return command, rest
+        return None
+
     def _command(self, text: str, question: Question, *, explicit: bool) -> Reply:
         """A command when the text is one (``!word``, or a command word on its own), else
         the answer to the text as a question."""
         loaded = self._loaded  # one snapshot for the whole reply
         prefix = self.config.assistant.command_prefix
-        word, rest = command_word(text)
-        command = find(self.commands, word) if text else find(self.commands, "help")
-        if command is not None and (not rest or command.takes_argument or explicit):
-            return self._run(command, rest, question, loaded)
-        if explicit and command is None:
+        called = self._command_in(text, explicit=explicit)
+        if called is not None:
+            return self._run(*called, question, loaded)
+        if explicit:  # "!word" with a word no command has
             return render_notice(
                 "notice",
                 "Onbekend commando",

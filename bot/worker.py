@@ -48,6 +48,17 @@ class DaemonWorker:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._lock = threading.Lock()
+        self._unfinished = 0  # calls submitted and not yet done (queued or running)
+
+    @property
+    def unfinished(self) -> int:
+        """Calls running or waiting. Only a snapshot: another thread can submit at once."""
+        return self._unfinished
+
+    @property
+    def idle(self) -> bool:
+        """True while no call is running or waiting (a snapshot, as ``unfinished``)."""
+        return self._unfinished == 0
 
     def submit(self, call: Callable[[], T]) -> Future[T]:
         future: Future[T] = Future()
@@ -57,6 +68,7 @@ class DaemonWorker:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._work, name=self._name, daemon=True)
                 self._thread.start()
+            self._unfinished += 1
             self._jobs.put((future, call))
         return future
 
@@ -86,10 +98,17 @@ class DaemonWorker:
         while (job := self._jobs.get()) is not None:
             future, call = job
             if not future.set_running_or_notify_cancel():
+                self._done()
                 continue
             try:
                 result = call()
             except BaseException as error:  # handed to whoever awaits the future
+                self._done()
                 future.set_exception(error)
             else:
+                self._done()
                 future.set_result(result)
+
+    def _done(self) -> None:
+        with self._lock:
+            self._unfinished -= 1

@@ -70,3 +70,95 @@ def test_a_stuck_call_does_not_keep_the_process_alive() -> None:
     assert queued.cancelled()  # dropped, not run after the close
     gate.set()
     assert running.result(timeout=5) is True
+
+
+# --- answering at once when the worker is idle ------------------------------------------------
+
+
+class Gated(Assistant):
+    """Answers normally, but a question containing ``wait_on`` holds its call until
+    ``release`` is set; notes the thread of every call."""
+
+    def __init__(self, knowledge: KnowledgeBase, wait_on: str) -> None:
+        super().__init__(knowledge)
+        self.wait_on = wait_on
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.threads: list[str] = []
+
+    def handle(self, question: Question) -> Reply | None:
+        self.threads.append(threading.current_thread().name)
+        if self.wait_on in question.text:
+            self.entered.set()
+            self.release.wait(5)
+        return super().handle(question)
+
+
+def _asked(text: str, sender: str = "@u") -> Question:
+    return Question(
+        text, transport="teams", conversation_id="19:c", sender_id=sender, mentioned=True
+    )
+
+
+def _topic(reply: Reply | None) -> tuple[str, str]:
+    assert reply is not None and reply.kind == "answer"
+    assert reply.decision is not None and reply.decision.best is not None
+    return reply.decision.best.entry.partner, reply.decision.best.entry.topic
+
+
+async def test_an_idle_worker_lets_a_question_be_answered_at_once_on_the_callers_thread() -> None:
+    assistant = Gated(load_knowledge(), wait_on="\x00")
+    serial = SerialAssistant(assistant)
+    answered = serial.handle_now(_asked("welke opleidingen kan de politie volgen?"))
+    serial.close()
+    assert answered is not None
+    assert _topic(answered.reply) == ("politie", "opleidingen")
+    assert assistant.threads == [threading.current_thread().name]
+
+
+async def test_a_question_waits_its_turn_behind_a_running_or_queued_call() -> None:
+    """The order guarantee: while a call runs or waits in the worker, a new question is not
+    answered at once (it would overtake it); in the worker it comes after it."""
+    assistant = Gated(load_knowledge(), wait_on="opleidingen")
+    serial = SerialAssistant(assistant)
+    first = asyncio.ensure_future(serial.handle(_asked("welke opleidingen kan de politie volgen?")))
+    assert await asyncio.to_thread(assistant.entered.wait, 5)  # the first call is running
+    follow_up = _asked("en de gemeente?")
+    assert serial.handle_now(follow_up) is None
+    second = asyncio.ensure_future(serial.handle(follow_up))
+    assistant.release.set()
+    replies = await asyncio.gather(first, second)
+    # The follow-up was read against the first answer: it ran after it, in the worker.
+    assert [_topic(reply) for reply in replies] == [
+        ("politie", "opleidingen"),
+        ("gemeente", "opleidingen"),
+    ]
+    assert assistant.threads == ["assistant", "assistant"]
+    # Nothing left in the worker: the next question is answered at once again.
+    assert serial.handle_now(_asked("hoe zit dat bij handhaving?")) is not None
+    serial.close()
+
+
+async def test_commands_and_long_texts_always_take_the_worker() -> None:
+    serial = SerialAssistant(Assistant(load_knowledge()))
+    for text in ("!help", "help", "!vraag wat doet de politie online?", "politie " * 200):
+        assert serial.handle_now(_asked(text)) is None, text
+    assert serial.handle_now(_asked("wat doet de politie online?")) is not None
+    serial.close()
+
+
+def test_the_worker_is_idle_only_with_nothing_running_or_queued() -> None:
+    worker = DaemonWorker("idle")
+    gate, started = threading.Event(), threading.Event()
+    assert worker.idle
+    running = worker.submit(lambda: (started.set(), gate.wait(5)))
+    assert started.wait(5)
+    queued = worker.submit(lambda: "dropped")
+    assert not worker.idle
+    queued.cancel()
+    assert not worker.idle  # still in the queue until the worker skips it
+    gate.set()
+    last = worker.submit(lambda: "last")
+    assert last.result(timeout=5) == "last"  # the cancelled one was skipped before it
+    assert running.done() and worker.idle
+    worker.close()

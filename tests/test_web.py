@@ -25,10 +25,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.assistant import Assistant
+from bot.commands import Command, CommandCall
 from bot.config import Config, ConfigError, SecretRef, TeamsConfig, TeamsWebhookConfig
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.metrics import Metrics
 from bot.models import Question, Reply
+from bot.replies import render_notice
 from bot.serial_assistant import SerialAssistant
 from bot.transports.teams import TIMEOUT_TEXT, TeamsWebhooks, build_card
 from bot.web import build_web_app
@@ -103,10 +105,11 @@ def question_for(data: dict[str, Any], text: str) -> Question:
 def served(
     config: Config, assistant: Assistant, metrics: Metrics, environ: dict[str, str]
 ) -> tuple[Any, SerialAssistant]:
-    """The web app with the config's Teams webhooks, answering through one SerialAssistant."""
+    """The web app with the config's Teams webhooks, answering through one SerialAssistant
+    as the app wires it: at once while its worker is idle, else in the worker."""
     serial = SerialAssistant(assistant)
     assert config.teams is not None
-    webhooks = TeamsWebhooks(config.teams, serial.handle, metrics, environ)
+    webhooks = TeamsWebhooks(config.teams, serial.handle, metrics, environ, serial.handle_now)
     return build_web_app(config, assistant, metrics, [webhooks]), serial
 
 
@@ -480,6 +483,74 @@ async def test_slow_answer_gets_a_try_again_message_within_the_limit(
             await blocked
         body = (await (await test_client.get("/metrics")).read()).decode()
     assert 'partnerbot_teams_requests_total{outcome="timeout",webhook="wijkteam"} 1.0' in body
+
+
+async def test_a_blocking_command_gets_a_try_again_message_within_the_limit(
+    knowledge: KnowledgeBase, metrics: Metrics
+) -> None:
+    """Commands may block (admin work, the store): they never run on the event loop, so the
+    time limit holds for them too, also while nothing else is waiting."""
+    config = _config(timeout=0.2)
+    assistant = Assistant(knowledge, config, metrics)
+    gate = threading.Event()
+
+    def stuck(call: CommandCall) -> Reply:
+        gate.wait(10)
+        return render_notice("notice", "Klaar", "klaar")
+
+    assistant.commands.append(Command(("vastlopen",), stuck, "hangt"))
+    app, serial = served(config, assistant, metrics, ENVIRON)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
+        try:
+            response = await post(test_client, encode(activity("vastlopen")))
+            assert await response.json() == {"type": "message", "text": TIMEOUT_TEXT}
+        finally:
+            gate.set()
+        # The worker is free again afterwards: questions are answered as before.
+        assert card_of(await ask(test_client, activity(GOOD)))["type"] == "AdaptiveCard"
+    serial.close()
+
+
+async def test_two_messages_in_one_thread_are_answered_in_order(
+    knowledge: KnowledgeBase, metrics: Metrics, reference: Assistant
+) -> None:
+    """A follow-up that arrives while the question before it waits in the busy worker is
+    not answered at once (it would overtake it): it queues behind it and is read against
+    that answer, as the reference assistant reads the two in order."""
+    config = _config()
+    app, serial = served(config, Assistant(knowledge, config, metrics), metrics, ENVIRON)
+    texts = ("welke opleidingen kan de politie volgen?", "en de gemeente?")
+    first, second = activity(texts[0]), activity(texts[1])
+    second["from"], second["conversation"] = first["from"], first["conversation"]
+    gate, started = threading.Event(), threading.Event()
+
+    async def until_pending(count: int) -> None:
+        for _ in range(100_000):  # each pass lets the loop run the requests one step
+            if serial.pending >= count:
+                return
+            await asyncio.sleep(0)
+        raise AssertionError(f"never {count} calls in the worker")
+
+    async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
+        blocked = asyncio.ensure_future(serial.run(lambda: (started.set(), gate.wait(10))))
+        assert await asyncio.to_thread(started.wait, 5)
+        answer = asyncio.ensure_future(ask(test_client, first))
+        await until_pending(2)  # the question waits behind the blocking call
+        follow_up = asyncio.ensure_future(ask(test_client, second))
+        await until_pending(3)  # and the follow-up behind the question
+        gate.set()
+        await blocked
+        cards = [card_of(await answer), card_of(await follow_up)]
+    serial.close()
+    expected = [
+        reference.handle(question_for(data, text))
+        for data, text in zip((first, second), texts, strict=True)
+    ]
+    assert cards == [build_card(reply, fold=False) for reply in expected if reply is not None]
+    # Read as a follow-up: the same topic for the partner now named.
+    assert expected[1] is not None and expected[1].decision is not None
+    assert expected[1].decision.best is not None
+    assert expected[1].decision.best.entry.partner == "gemeente"
 
 
 # --- health and metrics ---------------------------------------------------------------------

@@ -133,6 +133,7 @@ class Upkeep:
         return render_stats(rows, feedback, self.assistant.knowledge, now)
 
     def unanswered(self, limit: int = UNANSWERED_SHOWN) -> Reply:
+        self.usage.flush()  # logged questions are written once a second: show the latest
         logged = self.store.unanswered(limit) if self.config.privacy.log_unanswered else []
         return render_unanswered(logged, self.config.privacy)
 

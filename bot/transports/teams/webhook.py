@@ -25,6 +25,7 @@ from bot.config import ConfigError, TeamsConfig, TeamsWebhookConfig, resolve_sec
 from bot.metrics import Metrics
 from bot.models import Question, Reply
 from bot.reloader import ReloadResult
+from bot.serial_assistant import Answered
 from bot.transports.teams.activity import Activity, ActivityError, clean_text, parse_activity
 from bot.transports.teams.cards import reply_message, text_message
 
@@ -95,6 +96,11 @@ async def read_limited(request: web.Request, limit: int) -> bytes | None:
 
 
 Ask = Callable[[Question], Awaitable[Reply | None]]  # SerialAssistant.handle
+AskNow = Callable[[Question], Answered | None]  # SerialAssistant.handle_now
+
+
+def _never_now(question: Question) -> Answered | None:
+    return None
 
 
 class TeamsWebhook:
@@ -107,11 +113,13 @@ class TeamsWebhook:
         teams: TeamsConfig,
         ask: Ask,
         metrics: Metrics,
+        ask_now: AskNow = _never_now,
     ) -> None:
         self.hook = hook
         self._key = key
         self._teams = teams
         self._ask = ask
+        self._ask_now = ask_now
         self._metrics = metrics
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -153,7 +161,15 @@ class TeamsWebhook:
         return web.json_response(reply_message(reply)), "200"
 
     async def answer_within(self, question: Question, seconds: float) -> Reply | None:
-        """The reply, or TimeoutError when the (serialised, off-loop) assistant is too slow."""
+        """The reply, or TimeoutError when the (serialised, off-loop) assistant is too slow.
+
+        A question the assistant can answer at once without blocking (``ask_now``: its
+        worker is idle, no command) is answered here; anything else waits its turn in the
+        worker, at most ``seconds``.
+        """
+        answered = self._ask_now(question)
+        if answered is not None:
+            return answered.reply
         return await asyncio.wait_for(self._ask(question), timeout=seconds)
 
     def _reject(self, status: int, reason: str) -> tuple[web.Response, str]:
@@ -186,11 +202,18 @@ class TeamsWebhooks:
     name = "teams"
 
     def __init__(
-        self, teams: TeamsConfig, ask: Ask, metrics: Metrics, environ: Mapping[str, str]
+        self,
+        teams: TeamsConfig,
+        ask: Ask,
+        metrics: Metrics,
+        environ: Mapping[str, str],
+        ask_now: AskNow = _never_now,
     ) -> None:
         """Raises ConfigError when a webhook token is missing or invalid."""
         self.webhooks = {
-            hook.name: TeamsWebhook(hook, webhook_key(hook, index, environ), teams, ask, metrics)
+            hook.name: TeamsWebhook(
+                hook, webhook_key(hook, index, environ), teams, ask, metrics, ask_now
+            )
             for index, hook in enumerate(teams.webhooks)
         }
 
