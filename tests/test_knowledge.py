@@ -615,3 +615,27 @@ def test_the_problem_order_does_not_depend_on_the_hash_seed(tmp_path: Path) -> N
         assert result.stdout.count("staat ook bij") == len(TAKEN), result.stdout
         outputs.add(result.stdout)
     assert len(outputs) == 1, outputs
+
+
+def test_the_entries_folder_given_for_the_knowledge_folder(tmp_path: Path) -> None:
+    """A realistic slip: --knowledge knowledge/entries. One line that names the fix."""
+    folder = copy_fixture(tmp_path)
+    (problem,) = problems_of(folder / "entries")
+    assert problem.message == (
+        "is geen kennismap: er staat geen taxonomy.yaml, partners.yaml of entries/ in; "
+        f"bedoel je de map erboven, {folder}?"
+    )
+
+
+def test_an_empty_folder_given_for_the_knowledge_folder(tmp_path: Path) -> None:
+    (tmp_path / "leeg").mkdir()
+    (problem,) = problems_of(tmp_path / "leeg")
+    assert problem.message.endswith("; geef de map knowledge mee (--knowledge /pad/naar/knowledge)")
+
+
+def test_a_deleted_part_file_is_named_as_missing(tmp_path: Path) -> None:
+    folder = copy_fixture(tmp_path)
+    (folder / "synonyms.yaml").unlink()
+    (problem,) = problems_of(folder)
+    assert (problem.file, problem.line) == ("knowledge/synonyms.yaml", 0)
+    assert problem.message.startswith("het bestand ontbreekt: zet het terug")

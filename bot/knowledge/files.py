@@ -21,6 +21,17 @@ def read_yaml(path: Path, root: Path, problems: list[Problem]) -> Node | None:
     ``problems``; after a syntax error the items that did parse are still returned, so their
     own mistakes are reported in the same run."""
     name = display(path, root)
+    if not path.exists() and not path.is_symlink():  # a broken link: the reader explains
+        problems.append(
+            Problem(
+                name,
+                0,
+                None,
+                "het bestand ontbreekt: zet het terug (een kennismap heeft taxonomy.yaml, "
+                "partners.yaml, contacts.yaml, synonyms.yaml en entries/)",
+            )
+        )
+        return None
     node, yaml_problems = read_with_recovery(path)
     for problem in yaml_problems:
         problems.append(Problem(name, problem.line, None, problem.for_editors()))

@@ -11,6 +11,8 @@ from bot.knowledge.files import knowledge_version
 from bot.knowledge.parts import load_contacts, load_partners, load_synonyms, load_taxonomy
 from bot.knowledge.problems import KnowledgeError, Problem
 
+PARTS = ("taxonomy.yaml", "partners.yaml", "contacts.yaml", "synonyms.yaml", "entries")
+
 
 def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
     """Load, validate and freeze a knowledge folder (the shipped one by default).
@@ -22,6 +24,9 @@ def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
     root = Path(path) if path is not None else SHIPPED_KNOWLEDGE
     if not root.is_dir():
         raise KnowledgeError([Problem(str(root), 0, None, "is geen map")])
+    if not any((root / part).exists() for part in PARTS):
+        # Not one missing file per part (five lines about "cannot read"), but what is wrong.
+        raise KnowledgeError([Problem(str(root), 0, None, _not_knowledge(root))])
     try:
         for _attempt in range(3):
             before = knowledge_version(root)
@@ -35,6 +40,13 @@ def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
             str(name), 0, None, f"kan het bestand niet lezen: {error.strerror or error}"
         )
         raise KnowledgeError([problem]) from None
+
+
+def _not_knowledge(root: Path) -> str:
+    message = "is geen kennismap: er staat geen taxonomy.yaml, partners.yaml of entries/ in"
+    if any((root.parent / part).exists() for part in PARTS):  # e.g. knowledge/entries
+        return f"{message}; bedoel je de map erboven, {root.parent}?"
+    return f"{message}; geef de map knowledge mee (--knowledge /pad/naar/knowledge)"
 
 
 def _load_once(root: Path) -> KnowledgeBase:
