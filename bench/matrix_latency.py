@@ -59,6 +59,21 @@ def _timed(owner: Any, attribute: str, name: str) -> None:
     setattr(owner, attribute, timed)
 
 
+def _timed_now(owner: Any) -> None:
+    """``handle_now`` (not a coroutine): marked as the assistant when it answers at once."""
+    original = owner.handle_now
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        answered = original(*args, **kwargs)
+        if answered is not None:
+            MARKS.extend([("assistant>", started), ("assistant<", time.perf_counter())])
+            MARKS.append(("at once", started))
+        return answered
+
+    owner.handle_now = timed
+
+
 def time_stages() -> None:
     global STAGES
     STAGES = True
@@ -68,6 +83,7 @@ def time_stages() -> None:
 
     _timed(transport.MatrixTransport, "_handle_sync", "sync")
     _timed(serial.SerialAssistant, "handle", "assistant")
+    _timed_now(serial.SerialAssistant)
     _timed(delivery, "send", "send")
     _timed(delivery.Delivery, "deliver", "deliver")
 
@@ -83,13 +99,15 @@ def stages_of(marks: list[tuple[str, float]]) -> dict[str, float] | None:
     try:
         stages = {
             "sync -> assistant": at["assistant>"] - at["sync>"],
-            "assistant (hop, answer)": at["assistant<"] - at["assistant>"],
+            "assistant (at once or via the worker)": at["assistant<"] - at["assistant>"],
             "assistant -> send": at["send>"] - at["assistant<"],
         }
     except KeyError:
         return None
     if "deliver<" in at and "send<" in at:  # often the asker has the reply before this
         stages["after the send (store)"] = at["deliver<"] - at["send<"]
+    if "at once" in at:  # counted, not timed: 0 s per round trip answered at once
+        stages["answered at once"] = 0.0
     return stages
 
 
@@ -217,11 +235,14 @@ async def latency(server: SynapseServer, bot: BotRunner, work: Path, count: int)
     # with the machine's load than either median.
     paired = statistics.median(b - e for b, e in zip(times["bot"], times["echo"], strict=True))
     print(f"  bot - echo, median of the paired differences: {1000 * paired:+.1f} ms")
+    at_once = len(stages.pop("answered at once", []))
     for stage, values in stages.items():
         print(
-            f"  bot stage {stage:25s} p50 {1000 * statistics.median(values):6.2f}"
+            f"  bot stage {stage:38s} p50 {1000 * statistics.median(values):6.2f}"
             f"  p95 {1000 * percentile(values, 0.95):6.2f}  ({len(values)} round trips)"
         )
+    if stages:
+        print(f"  the assistant answered at once (worker idle) in {at_once} of them")
 
 
 async def burst(server: SynapseServer, bot: BotRunner, work: Path, users: int, rooms: int) -> None:

@@ -162,6 +162,9 @@ class Answers:
         self.questions: list[Question] = []
         self.fail = fail
 
+    def handle_now(self, question: Question) -> None:
+        return None  # always the worker's turn: ``handle``
+
     async def handle(self, question: Question) -> Reply | None:
         self.questions.append(question)
         if self.fail:

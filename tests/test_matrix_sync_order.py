@@ -8,9 +8,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from nio import MatrixRoom, RoomSendResponse, SyncResponse
 
 from bot.models import Question, Reply
+from bot.serial_assistant import Answered
 from bot.store import Store
 from bot.transports.matrix.transport import MatrixTransport
 from tests.test_matrix_events import ALICE, BOT, CONFIG, NOW
@@ -21,9 +23,23 @@ UNENCRYPTED = replace(CONFIG, matrix=replace(CONFIG.matrix, encryption=False))
 
 
 class Replies:
-    """A SerialAssistant stand-in that answers every question."""
+    """A SerialAssistant stand-in that answers every question, at once or in its worker."""
+
+    def __init__(self, at_once: bool = False) -> None:
+        self.at_once = at_once
+        self.asked: list[str] = []
+
+    def handle_now(self, question: Question) -> Answered | None:
+        if not self.at_once:
+            return None
+        self.asked.append("now")
+        return Answered(self.reply())
 
     async def handle(self, question: Question) -> Reply:
+        self.asked.append("worker")
+        return self.reply()
+
+    def reply(self) -> Reply:
         return Reply(
             kind="answer", title="", body_markdown="", text="antwoord", markdown="", html=""
         )
@@ -74,12 +90,16 @@ class Client:
         return RoomSendResponse(f"$reply{len(self.sent)}", room_id)
 
 
-async def test_the_reply_is_sent_before_the_next_long_poll(tmp_path: Path) -> None:
+@pytest.mark.parametrize("at_once", [False, True])
+async def test_the_reply_is_sent_before_the_next_long_poll(tmp_path: Path, at_once: bool) -> None:
     with Store(tmp_path / "bot.sqlite3") as store:
         store.set_sync_token("s0")  # a known store: its syncs are answered
-        bot = MatrixTransport(UNENCRYPTED, Replies(), store, {}, clock=lambda: NOW)  # type: ignore[arg-type]
+        replies = Replies(at_once)
+        bot = MatrixTransport(UNENCRYPTED, replies, store, {}, clock=lambda: NOW)  # type: ignore[arg-type]
         stop = asyncio.Event()
         client = Client(stop)
         await bot._sync_loop(client, stop)  # type: ignore[arg-type]
         assert client.sent_before_second_sync == ["$q1"]
         assert store.is_answered("$q1")
+        # Answered at once when the assistant can (its worker idle), else in the worker.
+        assert replies.asked == ["now" if at_once else "worker"]
