@@ -135,7 +135,9 @@ def test_contacts_for_an_entry(tmp_path: Path) -> None:
 
 def test_not_a_folder_is_a_knowledge_error(tmp_path: Path) -> None:
     (problem,) = problems_of(tmp_path / "missing")
-    assert problem.message == "is geen map"
+    assert problem.message == (
+        "is geen map; geef de kennismap mee (--knowledge /pad/naar/knowledge)"
+    )
 
 
 # --- one class of mistake at a time --------------------------------------------------------
@@ -630,7 +632,7 @@ def test_the_entries_folder_given_for_the_knowledge_folder(tmp_path: Path) -> No
 def test_an_empty_folder_given_for_the_knowledge_folder(tmp_path: Path) -> None:
     (tmp_path / "leeg").mkdir()
     (problem,) = problems_of(tmp_path / "leeg")
-    assert problem.message.endswith("; geef de map knowledge mee (--knowledge /pad/naar/knowledge)")
+    assert problem.message.endswith("; geef de kennismap mee (--knowledge /pad/naar/knowledge)")
 
 
 def test_a_deleted_part_file_is_named_as_missing(tmp_path: Path) -> None:

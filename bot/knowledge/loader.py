@@ -12,6 +12,9 @@ from bot.knowledge.parts import load_contacts, load_partners, load_synonyms, loa
 from bot.knowledge.problems import KnowledgeError, Problem
 
 PARTS = ("taxonomy.yaml", "partners.yaml", "contacts.yaml", "synonyms.yaml", "entries")
+# Also what an installed (not editable) bot says without --knowledge: its default folder
+# sits next to the source tree, which a wheel does not ship.
+NOT_A_FOLDER = "is geen map; geef de kennismap mee (--knowledge /pad/naar/knowledge)"
 
 
 def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
@@ -23,7 +26,7 @@ def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
     """
     root = Path(path) if path is not None else SHIPPED_KNOWLEDGE
     if not root.is_dir():
-        raise KnowledgeError([Problem(str(root), 0, None, "is geen map")])
+        raise KnowledgeError([Problem(str(root), 0, None, NOT_A_FOLDER)])
     if not any((root / part).exists() for part in PARTS):
         # Not one missing file per part (five lines about "cannot read"), but what is wrong.
         raise KnowledgeError([Problem(str(root), 0, None, _not_knowledge(root))])
@@ -46,7 +49,7 @@ def _not_knowledge(root: Path) -> str:
     message = "is geen kennismap: er staat geen taxonomy.yaml, partners.yaml of entries/ in"
     if any((root.parent / part).exists() for part in PARTS):  # e.g. knowledge/entries
         return f"{message}; bedoel je de map erboven, {root.parent}?"
-    return f"{message}; geef de map knowledge mee (--knowledge /pad/naar/knowledge)"
+    return f"{message}; geef de kennismap mee (--knowledge /pad/naar/knowledge)"
 
 
 def _load_once(root: Path) -> KnowledgeBase:
