@@ -358,3 +358,13 @@ async def test_answer_within_returns_the_reply_in_time() -> None:
 
     webhook = teams.TeamsWebhook(TeamsWebhookConfig(name="w"), KEY, TeamsConfig(), quick, Metrics())
     assert await webhook.answer_within(Question(text="x", transport="teams"), 1.0) is expected
+
+
+def test_answer_cards_are_built_fresh_each_time() -> None:
+    """An answer's blocks are made once per knowledge text; each card still gets its own."""
+    reply = _reply(lead="De kern.", body_markdown="- een\n- twee", detail="- een\n- twee")
+    first = build_card(reply, fold=False)
+    first["body"][1]["text"] = "changed by a caller"
+    second = build_card(reply, fold=False)
+    assert second["body"][1]["text"] == "De kern."
+    assert second != first and second == build_card(reply, fold=False)

@@ -100,7 +100,8 @@ def _render_uncovered(question: str, knowledge: KnowledgeBase, decision: Decisio
         contacts=knowledge.contacts,
         decision=decision,
         quoted=quote_user_text(question) or None,
-        knowledge_body=True,
+        # Not knowledge_body: the body names the user's word, which the renderers' caches
+        # of knowledge text must never hold.
     )
 
 

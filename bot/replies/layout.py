@@ -21,6 +21,7 @@ from bot.replies.markup import (
     escape_markdown,
     inline_html,
     knowledge_html,
+    knowledge_plain,
     markdown_to_html,
     markdown_to_plain,
 )
@@ -46,8 +47,9 @@ class _Parts:
 def _section(parts: _Parts, body: str, rows: Sequence[tuple[str, str]], *, trusted: bool) -> None:
     """A body (Markdown) and, after it, its comparison rows as a table or aligned text."""
     render = knowledge_html if trusted else markdown_to_html
+    plain = knowledge_plain if trusted else markdown_to_plain
     if body:
-        parts.add(body, markdown_to_plain(body), render(body))
+        parts.add(body, plain(body), render(body))
     if rows:
         parts.add(comparison_markdown(rows), comparison_plain(rows), comparison_html(rows))
 

@@ -40,6 +40,10 @@ def markdown_to_plain(markdown: str) -> str:
     return text.strip()
 
 
+# As ``knowledge_html``: the knowledge's own texts are made plain once; never a user's words.
+knowledge_plain = lru_cache(maxsize=4096)(markdown_to_plain)
+
+
 def _plain_link(link: re.Match[str]) -> str:
     label, target = link.group(1), link.group(2)
     return label if label == target else f"{label} ({target})"

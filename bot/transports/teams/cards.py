@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -52,6 +53,17 @@ def markdown_blocks(markdown: str) -> list[dict[str, Any]]:
         if lines:
             blocks.append(_text_block(" ".join(lines)))
     return [block for block in blocks if block["text"]]
+
+
+@lru_cache(maxsize=2048)
+def _frozen_blocks(markdown: str) -> tuple[tuple[tuple[str, Any], ...], ...]:
+    return tuple(tuple(block.items()) for block in markdown_blocks(markdown))
+
+
+def _knowledge_blocks(markdown: str) -> list[dict[str, Any]]:
+    """``markdown_blocks`` of knowledge text (the same for every question), made once per
+    text; fresh dicts each time, so a caller may change its card. Never for user text."""
+    return [dict(items) for items in _frozen_blocks(markdown)]
 
 
 def _list_item(line: str) -> str | None:
@@ -110,13 +122,18 @@ CHOICE_KEY = "partnerwijzer_choice"
 _BUTTON_TITLE = 60  # Teams cuts button titles; the full option text is in the body above
 
 
-def _contact_blocks(reply: Reply, shown: str) -> list[dict[str, Any]]:
+def _contact_blocks(reply: Reply, body: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # Teams does not open mailto: from card buttons: the address itself must be readable.
     # One line per contact (not a FactSet: FactSets in these cards are partner comparisons).
+    # Addresses the body above already shows are not repeated.
+    with_email = [contact for contact in reply.contacts if contact.email]
+    if not with_email:
+        return []  # most replies: no need to serialise the body to look for addresses
+    shown = json.dumps(body, ensure_ascii=False)
     return [
         _text_block(f"{contact.name}: {contact.email}", spacing="Small")
-        for contact in reply.contacts
-        if contact.email and contact.email not in shown
+        for contact in with_email
+        if contact.email not in shown
     ]
 
 
@@ -147,13 +164,15 @@ def build_card(reply: Reply, *, buttons: bool = False, fold: bool = True) -> dic
     if reply.title:
         body.append(_text_block(reply.title, weight="Bolder", size="Medium"))
     actions: list[dict[str, Any]] = []
+    # An answer's lead and detail are its entry's own text: their blocks are made once.
+    blocks = _knowledge_blocks if reply.kind == "answer" else markdown_blocks
     if reply.leads:
         # The point first; the detail behind "Meer" (a client-side toggle, no round trip).
-        body.extend(markdown_blocks(reply.lead))
+        body.extend(blocks(reply.lead))
         if reply.comparison_in_lead:
             body.extend(_comparison(reply.comparison))
         if reply.has_more:
-            more = markdown_blocks(reply.detail)
+            more = blocks(reply.detail)
             if not reply.comparison_in_lead:
                 more.extend(_comparison(reply.comparison))
             if fold:
@@ -169,14 +188,14 @@ def build_card(reply: Reply, *, buttons: bool = False, fold: bool = True) -> dic
             else:
                 body.extend(more)
     elif reply.comparison:
-        body.extend(markdown_blocks(without_comparison_rows(reply.body_markdown)))
+        body.extend(blocks(without_comparison_rows(reply.body_markdown)))
         body.extend(_comparison(reply.comparison))
     else:
-        body.extend(markdown_blocks(reply.body_markdown))
+        body.extend(blocks(reply.body_markdown))
     if reply.options and not _numbers_options(reply.body_markdown):
         body.extend(_option_blocks(reply.options))
     body.extend(_facts(reply))
-    body.extend(_contact_blocks(reply, json.dumps(body, ensure_ascii=False)))
+    body.extend(_contact_blocks(reply, body))
     if reply.legal_note:
         body.append(_text_block(reply.legal_note, isSubtle=True, size="Small", separator=True))
     card: dict[str, Any] = {
