@@ -120,6 +120,9 @@ _ORDERED = sorted(
     key=lambda item: -len(item[0]),
 )
 _WORD = re.compile(r"[a-z]+")
+# Every word a phrase or the filler holds: a message with any other word is no small talk
+# (nothing could remove that word), which most questions show at their first such word.
+_KNOWN_WORDS = frozenset(_FILLER) | {word for phrase, _ in _ORDERED for word in phrase.split()}
 
 REPLIES: dict[SmallTalk, str] = {
     "greeting": (
@@ -143,7 +146,7 @@ REPLIES: dict[SmallTalk, str] = {
 def classify(text: str) -> SmallTalk | None:
     """What kind of small talk a whole message is, or None when it asks something else."""
     words = _WORD.findall(fold(text).replace("'", ""))
-    if not words or len(words) > MAX_WORDS:
+    if not words or len(words) > MAX_WORDS or not _KNOWN_WORDS.issuperset(words):
         return None
     found: list[SmallTalk] = []
     rest = f" {' '.join(words)} "
