@@ -12,6 +12,7 @@ HMAC, parse the JSON, return a fixed card) and prints both side by side with the
     python bench/teams_load.py --rate 400            # open loop: 400 requests/s in total
     python bench/teams_load.py --url http://127.0.0.1:8080/teams/wijkteam --token-env TOKEN
     python bench/teams_load.py --no-floor            # the bot alone
+    python bench/teams_load.py --questions eval      # every eval-set question, not seven
 
 Without ``--rate`` every client sends its next request as soon as the previous one is
 answered (closed loop): that measures the maximum throughput, and latency is then mostly
@@ -65,6 +66,20 @@ QUESTIONS = (
     "hoe werkt de aanpak van jeugdcriminaliteit bij de gemeente",
     "politie",
 )
+
+
+def eval_questions() -> tuple[str, ...]:
+    """Every question of the eval sets (bench/eval-*.yaml) in one fixed shuffled order: a
+    broad mix, so no per-question shortcut could carry the figures."""
+    import yaml
+
+    questions = [
+        item["q"]
+        for path in sorted(ROOT.glob("bench/eval-*.yaml"))
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+    ]
+    random.Random(16).shuffle(questions)
+    return tuple(questions)
 
 
 @dataclass
@@ -149,15 +164,17 @@ async def serve() -> None:
 class Requests:
     """Fresh, signed activities: every request a new sender in a new conversation."""
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, questions: tuple[str, ...] = QUESTIONS) -> None:
         self._key = key
+        self._questions = questions
         self._template: dict[str, Any] = json.loads(FIXTURE.read_text(encoding="utf-8"))
         self._numbers = itertools.count(1)
 
     def next(self) -> tuple[bytes, dict[str, str]]:
         number = next(self._numbers)
         data = dict(self._template)
-        data["text"] = f"<at>Partnerwijzer</at>&nbsp;{QUESTIONS[number % len(QUESTIONS)]}"
+        question = self._questions[number % len(self._questions)]
+        data["text"] = f"<at>Partnerwijzer</at>&nbsp;{question}"
         data["from"] = {**self._template["from"], "aadObjectId": f"bench-user-{number}"}
         data["conversation"] = {"id": f"19:bench@thread.tacv2;messageid={number}"}
         body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -207,9 +224,15 @@ def check(status: int, payload: Any) -> str | None:
 
 
 async def load(
-    url: str, key: bytes, clients: int, duration: float, rate: float, pid: int | None = None
+    url: str,
+    key: bytes,
+    clients: int,
+    duration: float,
+    rate: float,
+    pid: int | None = None,
+    questions: tuple[str, ...] = QUESTIONS,
 ) -> Results:
-    requests = Requests(key)
+    requests = Requests(key, questions)
     interval = clients / rate if rate else 0.0
     connector = aiohttp.TCPConnector(limit=clients)
     timeout = aiohttp.ClientTimeout(total=10)
@@ -292,7 +315,9 @@ def _lua_string(data: bytes) -> str:
     return '"' + "".join(f"\\{byte}" for byte in data) + '"'
 
 
-def run_wrk(url: str, key: bytes, clients: int, duration: float) -> Summary:
+def run_wrk(
+    url: str, key: bytes, clients: int, duration: float, questions: tuple[str, ...] = QUESTIONS
+) -> Summary:
     """The same load from wrk, a C load generator: on a 2-core machine the Python client
     takes CPU from the server it measures; wrk takes far less."""
     import re
@@ -301,7 +326,7 @@ def run_wrk(url: str, key: bytes, clients: int, duration: float) -> Summary:
 
     if shutil.which("wrk") is None:
         raise SystemExit("--wrk needs wrk (Debian: apt-get install wrk)")
-    requests = Requests(key)
+    requests = Requests(key, questions)
     pairs = [requests.next() for _ in range(WRK_REQUESTS)]
     bodies = ",\n".join(_lua_string(body) for body, _ in pairs)
     signatures = ",\n".join(f'"{headers["Authorization"]}"' for _, headers in pairs)
@@ -378,6 +403,12 @@ def main() -> int:
     parser.add_argument(
         "--no-floor", action="store_true", help="skip the floor run (bench/teams_floor.py)"
     )
+    parser.add_argument(
+        "--questions",
+        choices=("bench", "eval"),
+        default="bench",
+        help="bench: the seven questions above in turn; eval: every eval-set question",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -394,15 +425,18 @@ def main() -> int:
     else:
         token = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
     key = base64.b64decode(token)
+    questions = eval_questions() if args.questions == "eval" else QUESTIONS
     runs: dict[str, Summary] = {}
     for name, script in targets.items():  # the floor first, then the bot, one at a time
         child, url = start_server(token, script) if script is not None else (None, args.url)
         try:
             if args.wrk:
-                runs[name] = run_wrk(url, key, args.clients, args.duration)
+                runs[name] = run_wrk(url, key, args.clients, args.duration, questions)
             else:
                 pid = child.pid if child is not None else None
-                results = asyncio.run(load(url, key, args.clients, args.duration, args.rate, pid))
+                results = asyncio.run(
+                    load(url, key, args.clients, args.duration, args.rate, pid, questions)
+                )
                 runs[name] = summarise(results, args.duration)
                 if results.errors:
                     print(f"{name} errors: {dict(results.errors)}")
@@ -412,6 +446,7 @@ def main() -> int:
                 child.wait(timeout=10)
     offered = f"open loop, {args.rate:.0f} requests/s offered" if args.rate else "closed loop"
     client = "wrk" if args.wrk else "Python client"
+    client += f", {len(questions)} questions"
     header = (
         f"clients {args.clients}, {args.duration:.0f} s each, loopback, {offered}, {client}, "
         f"load average {os.getloadavg()[0]:.1f}; latency and server CPU per request in ms"
