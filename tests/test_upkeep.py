@@ -384,8 +384,10 @@ async def test_a_file_that_vanishes_while_reading_is_a_reported_problem(
 
     results: list[ReloadResult] = []
     assistant = Assistant(load_knowledge())
+    folder = tmp_path / "knowledge"  # a real knowledge folder: only the read fails
+    shutil.copytree(SHIPPED_KNOWLEDGE, folder)
     monkeypatch.setattr(bot.knowledge.loader, "knowledge_version", vanished)
-    reloader = Reloader(assistant, Metrics(), tmp_path)
+    reloader = Reloader(assistant, Metrics(), folder)
     reloader.listeners.append(results.append)
     error = await reloader.reload("file")
     assert error is not None
