@@ -619,6 +619,18 @@ def test_the_problem_order_does_not_depend_on_the_hash_seed(tmp_path: Path) -> N
     assert len(outputs) == 1, outputs
 
 
+def test_an_entry_file_named_after_no_partner(tmp_path: Path) -> None:
+    """One file per partner (knowledge/README.md): "politie2.yaml" is not quietly read."""
+    folder = copy_fixture(tmp_path)
+    politie = folder / "entries" / "politie.yaml"
+    politie.rename(folder / "entries" / "politie2.yaml")
+    problems = problems_of(folder)
+    assert problems and all(p.file == "knowledge/entries/politie2.yaml" for p in problems)
+    assert problems[0].message == (
+        "partner 'politie' hoort niet in politie2.yaml: zet de entry in entries/politie.yaml"
+    )
+
+
 def test_the_entries_folder_given_for_the_knowledge_folder(tmp_path: Path) -> None:
     """A realistic slip: --knowledge knowledge/entries. One line that names the fix."""
     folder = copy_fixture(tmp_path)
