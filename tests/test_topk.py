@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+from dataclasses import replace
+
 import pytest
 
-from bot.knowledge import load_knowledge
+from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import MIN_RANKED, Matcher, scoring, topk
+from bot.models import Entry
 
 QUESTIONS = [
     "mag de boa meekijken in een besloten groep?",
@@ -28,7 +33,6 @@ def test_top_entries_and_scores_equal_the_full_scoring(
 ) -> None:
     # The shipped knowledge is far below the size where bounding pays: force it on.
     monkeypatch.setattr(topk, "MIN_POSTINGS", 0)
-    monkeypatch.setattr(topk, "POSTINGS_PER_EXACT_SCORE", 1)
     index = matcher.index
     questions = QUESTIONS + [entry.question for entry in index.entries]
     questions += [alternate for entry in index.entries for alternate in entry.alternates[:2]]
@@ -46,3 +50,70 @@ def test_top_entries_and_scores_equal_the_full_scoring(
 
 def test_a_question_without_words_scores_nothing(matcher: Matcher) -> None:
     assert topk.top_scores(matcher.index, matcher.analyse("?!"), MIN_RANKED) == {}
+
+
+def _random_knowledge(seed: int, size: int) -> KnowledgeBase:
+    """Entries drawn from the shipped knowledge's words with Zipf-like frequencies, some of
+    them copies of another (equal scores: the tie order must survive the pruning)."""
+    shipped = load_knowledge()
+    rng = random.Random(seed)
+    texts = [t for e in shipped.entries for t in (e.question, *e.alternates, e.answer)]
+    vocabulary = sorted({word.strip(".,?!:;()*\"'") for text in texts for word in text.split()})
+    rng.shuffle(vocabulary)
+    vocabulary = [word for word in vocabulary if word][:400]
+    cumulative = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(len(vocabulary))))
+
+    def sentence(length: int) -> str:
+        return " ".join(rng.choices(vocabulary, cum_weights=cumulative, k=length))
+
+    entries: list[Entry] = []
+    for index in range(size):
+        template = shipped.entries[index % len(shipped.entries)]
+        if entries and rng.random() < 0.1:
+            template = replace(rng.choice(entries), partner=template.partner)
+        else:
+            template = replace(
+                template,
+                question=sentence(rng.randint(2, 7)),
+                alternates=tuple(sentence(rng.randint(1, 6)) for _ in range(rng.randint(0, 5))),
+                keywords=tuple(sentence(1) for _ in range(rng.randint(0, 3))),
+                answer=sentence(rng.randint(5, 40)),
+            )
+        entries.append(replace(template, id=f"random-{index}"))
+    return replace(shipped, entries=tuple(entries), _entries_by_id={e.id: e for e in entries})
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bounds_never_drop_an_entry_of_the_top_on_random_knowledge(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every path of the pass: bounded from the first posting on, seeds from a single short
+    # list, re-seeding before every long one.
+    monkeypatch.setattr(topk, "MIN_POSTINGS", 0)
+    monkeypatch.setattr(topk, "SEED_POSTINGS", 1 + seed * 20)
+    monkeypatch.setattr(topk, "SEED_ENTRIES", (1, 3, 200)[seed % 3])
+    knowledge = _random_knowledge(seed, 150)
+    matcher = Matcher(knowledge)
+    index = matcher.index
+    rng = random.Random(seed)
+    questions = [rng.choice(index.entries).question for _ in range(40)]
+    questions += [
+        " ".join(rng.sample(entry.answer.split(), min(6, len(entry.answer.split()))))
+        for entry in rng.sample(index.entries, 40)
+    ]
+    # Questions naming a section's topic: a topic bonus for entries that may hold no word.
+    topics = sorted({entry.topic.replace("-", " ") for entry in index.entries})
+    questions += [f"{topic} {rng.choice(questions)}" for topic in topics]
+    questions += QUESTIONS
+    pruned = 0
+    for question in questions:
+        analysis = matcher.analyse(question)
+        full = scoring.scores(index, analysis)
+        for count in (1, MIN_RANKED, 12):
+            bounded = topk.top_scores(index, analysis, count)
+            best = scoring.best(full, count)
+            assert scoring.best(bounded, count) == best, (question, count)
+            assert [bounded[i] for i in best] == [full[i] for i in best], (question, count)
+            assert all(full[i] == score for i, score in bounded.items()), (question, count)
+            pruned += len(bounded) < len(full)
+    assert pruned  # the bounds left entries unscored

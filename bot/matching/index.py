@@ -66,10 +66,6 @@ class MatchIndex:
     # Per entry: every lemma of its whole text (questions, keywords, answer, source).
     bags: Sequence[frozenset[str]]
     bag_postings: Mapping[str, Sequence[int]]
-    # Aligned with ``bag_postings``: the largest 1/norm of the entry's phrasings holding the
-    # word (0.0 when only its answer or keywords hold it), the word's precomputed weight
-    # in the entry's best possible cosine.
-    bag_inverse_norm: Mapping[str, Sequence[float]]
     # Editors' keywords mark the domain's own terms ("samenwerking", "bron"): matched, they
     # are evidence even when they are common Dutch words.
     keyword_words: frozenset[str]
@@ -88,8 +84,12 @@ class MatchIndex:
     entries_by_partner_topic: Mapping[tuple[str, str], Entry]
     # Each entry's topic label in lemmas ("online", "digitaal wijkagent"), and per lemma the
     # entries whose label holds it: a question that names a section's topic prefers it.
-    entry_topic: Sequence[frozenset[str]]
-    topic_postings: Mapping[str, tuple[int, ...]]
+    entry_topic: Sequence[frozenset[str]]  # entries with equal labels share one object
+    # Per lemma, the distinct labels that hold it; per label, its entries in order. A topic
+    # such as "online" labels hundreds of entries of a large knowledge: a question is
+    # matched against the few distinct labels, not against each entry's.
+    topic_labels: Mapping[str, tuple[frozenset[str], ...]]
+    label_entries: Mapping[frozenset[str], tuple[int, ...]]
     sorted_words: tuple[str, ...]  # every known word, sorted: prefix lookups by bisection
 
     def weight(self, token: str) -> float:
@@ -236,7 +236,6 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
     text_tokens: list[frozenset[str]] = []
     entry_text_start: list[int] = []
     max_inverse_norm: dict[str, float] = {}
-    entry_inverse: list[dict[str, float]] = [{} for _ in entries]
     for entry_index, tokens in texts_tokens:
         expanded = set(tokens)
         for token in tokens:
@@ -249,13 +248,10 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         text_norm.append(norm)
         text_tokens.append(frozenset(expanded))
         inverse = 1.0 / norm
-        inverses = entry_inverse[entry_index]
         for token in expanded:
             text_postings[token].append(text_index)
-            if inverse > inverses.get(token, 0.0):
-                inverses[token] = inverse
-                if inverse > max_inverse_norm.get(token, 0.0):
-                    max_inverse_norm[token] = inverse
+            if inverse > max_inverse_norm.get(token, 0.0):
+                max_inverse_norm[token] = inverse
     while len(entry_text_start) <= len(entries):
         entry_text_start.append(len(text_entry))
     ubiquitous = frozenset(
@@ -265,18 +261,24 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         and len(postings) > UBIQUITOUS_SHARE * len(text_entry)
     )
     bag_postings: dict[str, list[int]] = defaultdict(list)
-    bag_inverse_norm: dict[str, list[float]] = defaultdict(list)
     for entry_index, bag in enumerate(bags):
-        inverses = entry_inverse[entry_index]
         for token in bag:
             bag_postings[token].append(entry_index)
-            bag_inverse_norm[token].append(inverses.get(token, 0.0))
     entry_partner = tuple(entry.partner for entry in entries)
-    entry_topic = tuple(frozenset(canonical.get(t, t) for t in label) for label in topic_words)
-    topic_postings: dict[str, list[int]] = defaultdict(list)
-    for entry_index, label in enumerate(entry_topic):
+    label_entries: dict[frozenset[str], list[int]] = {}
+    labels: list[frozenset[str]] = []
+    entry_labels = [frozenset(canonical.get(t, t) for t in label) for label in topic_words]
+    for entry_index, label in enumerate(entry_labels):
+        found = label_entries.setdefault(label, [])
+        if not found:
+            labels.append(label)
+        found.append(entry_index)
+    shared = {label: label for label in labels}  # one object per distinct label
+    entry_topic = tuple(shared[label] for label in entry_labels)
+    topic_labels: dict[str, list[frozenset[str]]] = defaultdict(list)
+    for label in labels:
         for token in label:
-            topic_postings[token].append(entry_index)
+            topic_labels[token].append(label)
     return MatchIndex(
         knowledge=knowledge,
         entries=tuple(entries),
@@ -295,7 +297,6 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         max_inverse_norm=max_inverse_norm,
         bags=tuple(frozenset(bag) for bag in bags),
         bag_postings=dict(bag_postings),
-        bag_inverse_norm=dict(bag_inverse_norm),
         keyword_words=frozenset(canonical.get(word, word) for word in keyword_words),
         ubiquitous=ubiquitous,
         entry_partner=entry_partner,
@@ -308,7 +309,8 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         object_patterns=object_patterns,
         entries_by_partner_topic={(e.partner, e.topic): e for e in entries},
         entry_topic=entry_topic,
-        topic_postings={token: tuple(found) for token, found in topic_postings.items()},
+        topic_labels={token: tuple(found) for token, found in topic_labels.items()},
+        label_entries={label: tuple(found) for label, found in label_entries.items()},
         sorted_words=tuple(sorted(idf)),
     )
 

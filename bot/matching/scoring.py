@@ -96,27 +96,27 @@ def topic_bonus(
     left out), so a heading-like question ("mag de politie online?") gets most of it and a
     long question that mentions "online" in passing little."""
     tokens = set(analysis.tokens)
-    candidates = {i for token in tokens for i in index.topic_postings.get(token, ())}
-    if not candidates:
+    labels = {label for token in tokens for label in index.topic_labels.get(token, ())}
+    if not labels:
         return {}
     # Partner words say who, not what; "online" is both (an alias "online jongerenwerker")
     # and a topic, and counts as the topic here.
     topic_weight = sum(
-        index.weight(t) for t in tokens if t not in index.partner_words or t in index.topic_postings
+        index.weight(t) for t in tokens if t not in index.partner_words or t in index.topic_labels
     )
     if not topic_weight:
         return {}
-    named = {i for i in candidates if index.entry_topic[i] <= tokens}
-    if len({index.entry_topic[i] for i in named}) != 1:
+    named = [label for label in labels if label <= tokens]
+    if len(named) != 1:
         # Two topics named ("contact over de infographic"): neither heading decides.
         return {}
+    label = named[0]
     preferred = max(adjustment.values())
     entry_partner = index.entry_partner
+    share = sum(index.weight(t) for t in label) / topic_weight
     bonus: dict[int, float] = {}
-    for entry_index in sorted(named):
-        label = index.entry_topic[entry_index]
+    for entry_index in index.label_entries[label]:
         if adjustment[entry_partner[entry_index]] == preferred:
-            share = sum(index.weight(t) for t in label) / topic_weight
             bonus[entry_index] = TOPIC_BONUS * share
     return bonus
 
