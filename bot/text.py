@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 
 # Matching looks at this many characters at most, so the cost of a question cannot grow
@@ -71,6 +72,22 @@ _AGE = re.compile(
     r"|\b\d{1,2}\s?(?:jaar|jr)\b(?: oud\b)?"
     r"|\b\d{1,2}[\s-]?jarig(?:en|e)?\b"
 )
+# Every text ``_FRAMING`` can match holds one of these; most texts hold none, and looking
+# for them is several times cheaper than the pattern (a tenth of building a large index).
+_FRAMING_WORDS = (
+    "infographic",
+    "plaat",
+    "overzicht",
+    "enig idee",
+    "weet iemand",
+    "vraagje",
+    "quick question",
+    "even checken",
+    "korte vraag",
+    "bedoeld met",
+    "de inhoud van",
+)
+_DIGIT = re.compile(r"\d")  # every ``_AGE`` match holds one
 _COMMON_WORDS = Path(__file__).resolve().parent / "data" / "common_words_nl.txt"
 
 
@@ -92,11 +109,24 @@ def fold(text: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Folded tokens of at most MAX_MATCH_CHARS characters of text."""
     folded = fold(text[:MAX_MATCH_CHARS])
-    folded = _SINGLE_LETTER_HYPHEN.sub(r"\1", folded)
-    folded = _SPACED_AMPERSAND.sub(r"\1&\2", folded)
-    folded = _FRAMING.sub(" ", folded)
-    folded = _AGE.sub(" ", folded)
+    # Each pattern only where it can match (the same result, a fraction of the time).
+    if "-" in folded:
+        folded = _SINGLE_LETTER_HYPHEN.sub(r"\1", folded)
+    if "&" in folded:
+        folded = _SPACED_AMPERSAND.sub(r"\1&\2", folded)
+    if _may_frame(folded):
+        folded = _FRAMING.sub(" ", folded)
+    if _DIGIT.search(folded):
+        folded = _AGE.sub(" ", folded)
     return [token for token in _TOKEN_RE.findall(folded) if len(token) > 1 or token.isdigit()]
+
+
+def _may_frame(folded: str) -> bool:
+    # A plain loop: a third faster than ``any`` over a generator, for every text indexed.
+    for word in _FRAMING_WORDS:  # noqa: SIM110
+        if word in folded:
+            return True
+    return False
 
 
 Lemmatizer = Callable[[str], str]
@@ -178,21 +208,28 @@ class SynonymTable:
 
     def apply(self, tokens: Sequence[str]) -> list[str]:
         """Replace the longest matching variant at each position, left to right."""
+        sizes = self.sizes
+        # Only a token that starts a variant can start a replacement: the others are
+        # copied a slice at a time (building an index applies this to every text).
+        starts = list(compress(range(len(tokens)), map(sizes.__contains__, tokens)))
+        if not starts:
+            return list(tokens)
         out: list[str] = []
-        index = 0
         count = len(tokens)
-        while index < count:
-            for size in self.sizes.get(tokens[index], ()):
+        done = 0  # tokens before this are in ``out``
+        for index in starts:
+            if index < done:
+                continue  # inside a variant already replaced
+            for size in sizes[tokens[index]]:
                 if size > count - index:
                     continue
                 replacement = self.phrases.get(tuple(tokens[index : index + size]))
                 if replacement is not None:
+                    out.extend(tokens[done:index])
                     out.extend(replacement)
-                    index += size
+                    done = index + size
                     break
-            else:
-                out.append(tokens[index])
-                index += 1
+        out.extend(tokens[done:])
         return out
 
 
@@ -215,15 +252,23 @@ def analyze(
     The surface form is kept beside the lemma: a typo is easier to correct on the word as
     typed ("stopen" → "stoppen") than on what the lemmatiser guessed from it.
     """
+    return [Word(surface, base) for surface, base in analyze_pairs(text, synonyms, lemmatize)]
+
+
+def analyze_pairs(
+    text: str, synonyms: SynonymTable = EMPTY_SYNONYMS, lemmatize: Lemmatizer = lemma
+) -> list[tuple[str, str]]:
+    """``analyze`` as (surface, lemma) pairs: building an index analyses every text of the
+    knowledge, and a pair costs a fraction of a ``Word`` to make."""
     surfaces = synonyms.apply(tokenize(text))
-    lemmas = [lemmatize(token) for token in surfaces]
+    lemmas = list(map(lemmatize, surfaces))
     replaced = synonyms.apply(lemmas)
     if replaced == lemmas:
-        words = [Word(surface, base) for surface, base in zip(surfaces, lemmas, strict=True)]
+        pairs = zip(surfaces, lemmas, strict=True)
     else:
         # A synonym replaced lemmas: the replacement is its own surface form.
-        words = [Word(base, base) for base in replaced]
-    return [word for word in words if word.lemma not in STOP_WORDS]
+        pairs = zip(replaced, replaced, strict=True)
+    return [pair for pair in pairs if pair[1] not in STOP_WORDS]
 
 
 def normalize(
@@ -270,6 +315,7 @@ class Vocabulary:
             if word.isalpha():
                 self._by_length.setdefault(len(word), []).append(word)
         self._cache: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._misspelt: dict[str, bool] = {}
 
     def __contains__(self, word: object) -> bool:
         return word in self.words
@@ -319,14 +365,22 @@ class Vocabulary:
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
+        # Remembered like ``resolve``'s results: against a large vocabulary one look costs
+        # about a millisecond (10,000 entries), and unknown words recur in a chat.
+        known = self._misspelt.get(word)
+        if known is not None:
+            return known
         max_edits = 2 if len(word) < 8 else 3
         candidates: list[str] = []
         for length in range(len(word) - max_edits, len(word) + max_edits + 1):
             candidates.extend(self._by_length.get(length, ()))
-        return (
+        found = (
             process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_edits)
             is not None
         )
+        if len(self._misspelt) < 100_000:
+            self._misspelt[word] = found
+        return found
 
     def correct(self, word: str) -> str | None:
         """The known word closest to a misspelt one, or None when nothing is close enough.

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
 
 from bot.knowledge import KnowledgeBase
 from bot.matching.english import build_glossary
@@ -24,8 +25,7 @@ from bot.text import (
     STOP_WORDS,
     SynonymTable,
     Vocabulary,
-    Word,
-    analyze,
+    analyze_pairs,
     common_words,
     lemma,
     lemma_table,
@@ -154,32 +154,35 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
     bags: list[set[str]] = []
     surfaces: dict[str, str] = {}
     keyword_words: set[str] = set()
-    # Keywords and sources repeat across entries: each distinct text is analysed once.
-    analysed: dict[str, list[Word]] = {}
+    # Keywords and sources repeat across entries: each distinct text is analysed once. As
+    # (surface, lemma) pairs: no ``Word`` per word of the knowledge, and C-level updates.
+    analysed: dict[str, list[tuple[str, str]]] = {}
+    second = itemgetter(1)
 
-    def analysis_of(text: str) -> list[Word]:
+    def analysis_of(text: str) -> list[tuple[str, str]]:
         found = analysed.get(text)
         if found is None:
-            found = analysed[text] = analyze(text, synonyms, recording)
+            found = analysed[text] = analyze_pairs(text, synonyms, recording)
         return found
 
     topic_words = [
-        frozenset(word.lemma for word in analysis_of(entry.topic.replace("-", " ")))
-        for entry in entries
+        frozenset(map(second, analysis_of(entry.topic.replace("-", " ")))) for entry in entries
     ]
     for index, entry in enumerate(entries):
         phrasings = [entry.question, *entry.alternates]
-        words_per_text = [analysis_of(text) for text in phrasings]
-        texts_tokens.extend((index, [w.lemma for w in words]) for words in words_per_text)
-        bag = {word.lemma for words in words_per_text for word in words}
+        pairs_per_text = [analysis_of(text) for text in phrasings]
+        texts_tokens.extend((index, list(map(second, pairs))) for pairs in pairs_per_text)
+        bag: set[str] = set()
+        for pairs in pairs_per_text:
+            bag.update(map(second, pairs))
         for extra in (*entry.keywords, entry.answer, entry.source):
-            words = analysis_of(extra)
-            bag.update(word.lemma for word in words)
-            words_per_text.append(words)
-        for words in words_per_text[len(phrasings) : len(phrasings) + len(entry.keywords)]:
-            keyword_words.update(word.lemma for word in words)
-        for words in words_per_text:
-            surfaces.update((word.surface, word.lemma) for word in words)
+            pairs = analysis_of(extra)
+            bag.update(map(second, pairs))
+            pairs_per_text.append(pairs)
+        for pairs in pairs_per_text[len(phrasings) : len(phrasings) + len(entry.keywords)]:
+            keyword_words.update(map(second, pairs))
+        for pairs in pairs_per_text:
+            surfaces.update(pairs)
         bags.append(bag)
 
     known_words: set[str] = set().union(*bags) if bags else set()
@@ -198,9 +201,10 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         partner_id: [tuple(canonical.get(token, token) for token in p) for p in phrases]
         for partner_id, phrases in partner_phrases.items()
     }
-    bags = [{canonical.get(token, token) for token in bag} for bag in bags]
+    to_canonical = canonical.get
+    bags = [set(map(to_canonical, bag, bag)) for bag in bags]
     texts_tokens = [
-        (index, [canonical.get(token, token) for token in tokens]) for index, tokens in texts_tokens
+        (index, list(map(to_canonical, tokens, tokens))) for index, tokens in texts_tokens
     ]
 
     # Compounds in the knowledge also count as their parts, so "veiligheidsplan" finds

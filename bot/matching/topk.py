@@ -99,6 +99,8 @@ class _Pass:
         self.bag_read: set[str] = set()
         self.dot: defaultdict[int, float] = defaultdict(float)  # per phrasing, over ``text_read``
         self.reached: set[int] = set()  # entries on a bag list read
+        # The last ``_partial_phrasing``: the text lists read and the least it kept.
+        self._partial: tuple[int, float, dict[int, float]] | None = None
         self.exact: dict[int, float] = {}
         self.top: list[float] = []  # the best ``count`` exact scores; top[0] the lowest
 
@@ -215,7 +217,10 @@ class _Pass:
     def _partial_phrasing(self, least: float) -> dict[int, float]:
         """Per entry with a phrasing on a text list read: its best cosine over those lists,
         for the entries where that is at least ``least`` (a phrasing below it cannot change
-        the best of one above it)."""
+        the best of one above it), and perhaps some below it."""
+        last = self._partial
+        if last is not None and last[0] == len(self.text_read) and last[1] <= least:
+            return last[2]  # no list read since, and it kept at least as many entries
         phrasing: defaultdict[int, float] = defaultdict(float)
         text_entry = self.index.text_entry
         text_norm = self.index.text_norm
@@ -226,6 +231,7 @@ class _Pass:
                 entry_index = text_entry[text_index]
                 if cosine > phrasing[entry_index]:
                     phrasing[entry_index] = cosine
+        self._partial = (len(self.text_read), least, phrasing)
         return phrasing
 
     def _bounded(self) -> dict[int, float]:
