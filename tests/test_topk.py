@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.matching import MIN_RANKED, Matcher, scoring, topk
+from bot.matching import MIN_RANKED, Matcher, scoring, textlists, topk
 from bot.models import Entry
 
 QUESTIONS = [
@@ -28,11 +28,14 @@ def matcher() -> Matcher:
     return Matcher(load_knowledge())
 
 
+@pytest.mark.parametrize("budget", [1, 10**9], ids=["bag-lists", "text-lists"])
 def test_top_entries_and_scores_equal_the_full_scoring(
-    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch, budget: int
 ) -> None:
-    # The shipped knowledge is far below the size where bounding pays: force it on.
+    # The shipped knowledge is far below the size where bounding pays: force it on, with
+    # the bag lists' pass giving up at once (the text lists' pass answers) or never.
     monkeypatch.setattr(topk, "MIN_POSTINGS", 0)
+    monkeypatch.setattr(topk, "POSTINGS_PER_EXACT_SCORE", budget)
     index = matcher.index
     questions = QUESTIONS + [entry.question for entry in index.entries]
     questions += [alternate for entry in index.entries for alternate in entry.alternates[:2]]
@@ -87,11 +90,14 @@ def _random_knowledge(seed: int, size: int) -> KnowledgeBase:
 def test_bounds_never_drop_an_entry_of_the_top_on_random_knowledge(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Every path of the pass: bounded from the first posting on, seeds from a single short
-    # list, re-seeding before every long one.
+    # Every path of both passes: bounded from the first posting on, seeds from a single
+    # short list, re-seeding before every long one.
     monkeypatch.setattr(topk, "MIN_POSTINGS", 0)
-    monkeypatch.setattr(topk, "SEED_POSTINGS", 1 + seed * 20)
-    monkeypatch.setattr(topk, "SEED_ENTRIES", (1, 3, 200)[seed % 3])
+    # Half the seeds: the bag lists' pass gives up at once, the text lists' pass answers.
+    monkeypatch.setattr(topk, "POSTINGS_PER_EXACT_SCORE", (1, 10**9)[seed % 2])
+    monkeypatch.setattr(textlists, "SEED_POSTINGS", 1 + seed * 20)
+    monkeypatch.setattr(textlists, "SEED_ENTRIES", (1, 3, 200)[seed % 3])
+    monkeypatch.setattr(topk, "SEED_ENTRIES", (1, 3, 8)[seed % 3])
     knowledge = _random_knowledge(seed, 150)
     matcher = Matcher(knowledge)
     index = matcher.index
@@ -104,6 +110,9 @@ def test_bounds_never_drop_an_entry_of_the_top_on_random_knowledge(
     # Questions naming a section's topic: a topic bonus for entries that may hold no word.
     topics = sorted({entry.topic.replace("-", " ") for entry in index.entries})
     questions += [f"{topic} {rng.choice(questions)}" for topic in topics]
+    # Questions naming a partner, or who asks: partner adjustments of -0.15 to +0.10.
+    named = ["politie", "boa", "jongerenwerker", "school", "gemeente", "ik ben boa,"]
+    questions += [f"{rng.choice(named)} {rng.choice(questions)}" for _ in range(40)]
     questions += QUESTIONS
     pruned = 0
     for question in questions:

@@ -6,7 +6,8 @@ Pure and synchronous, split by reason to change:
 - ``analysis``: what a question asks (its words in the knowledge's terms, partners named,
   who asks, cues for unanswerable questions);
 - ``scoring``: scores per entry and how much of the question the best entry explains;
-- ``topk``: the best few entries, leaving unscored those that provably cannot reach them;
+- ``topk``: the best few entries, leaving unscored those that provably cannot reach them
+  (``textlists``: its pass for questions of common words only);
 - ``decision``: answer, clarify or fall back;
 - ``matcher``: ``Matcher``, the small API the rest of the bot uses.
 """

@@ -66,6 +66,10 @@ class MatchIndex:
     # Per entry: every lemma of its whole text (questions, keywords, answer, source).
     bags: Sequence[frozenset[str]]
     bag_postings: Mapping[str, Sequence[int]]
+    # Aligned with ``bag_postings``: the largest 1/norm of the entry's phrasings holding the
+    # word (0.0 when only its answer or keywords hold it), the word's precomputed weight
+    # in the entry's best possible cosine.
+    bag_inverse_norm: Mapping[str, Sequence[float]]
     # Editors' keywords mark the domain's own terms ("samenwerking", "bron"): matched, they
     # are evidence even when they are common Dutch words.
     keyword_words: frozenset[str]
@@ -240,6 +244,7 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
     text_tokens: list[frozenset[str]] = []
     entry_text_start: list[int] = []
     max_inverse_norm: dict[str, float] = {}
+    entry_inverse: list[dict[str, float]] = [{} for _ in entries]
     for entry_index, tokens in texts_tokens:
         expanded = set(tokens)
         for token in tokens:
@@ -252,10 +257,13 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         text_norm.append(norm)
         text_tokens.append(frozenset(expanded))
         inverse = 1.0 / norm
+        inverses = entry_inverse[entry_index]
         for token in expanded:
             text_postings[token].append(text_index)
-            if inverse > max_inverse_norm.get(token, 0.0):
-                max_inverse_norm[token] = inverse
+            if inverse > inverses.get(token, 0.0):
+                inverses[token] = inverse
+                if inverse > max_inverse_norm.get(token, 0.0):
+                    max_inverse_norm[token] = inverse
     while len(entry_text_start) <= len(entries):
         entry_text_start.append(len(text_entry))
     ubiquitous = frozenset(
@@ -265,9 +273,12 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         and len(postings) > UBIQUITOUS_SHARE * len(text_entry)
     )
     bag_postings: dict[str, list[int]] = defaultdict(list)
+    bag_inverse_norm: dict[str, list[float]] = defaultdict(list)
     for entry_index, bag in enumerate(bags):
+        inverses = entry_inverse[entry_index]
         for token in bag:
             bag_postings[token].append(entry_index)
+            bag_inverse_norm[token].append(inverses.get(token, 0.0))
     entry_partner = tuple(entry.partner for entry in entries)
     label_entries: dict[frozenset[str], list[int]] = {}
     labels: list[frozenset[str]] = []
@@ -301,6 +312,7 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         max_inverse_norm=max_inverse_norm,
         bags=tuple(frozenset(bag) for bag in bags),
         bag_postings=dict(bag_postings),
+        bag_inverse_norm=dict(bag_inverse_norm),
         keyword_words=frozenset(canonical.get(word, word) for word in keyword_words),
         ubiquitous=ubiquitous,
         entry_partner=entry_partner,

@@ -159,6 +159,39 @@ def scores(index: MatchIndex, analysis: Analysis) -> dict[int, float]:
     }
 
 
+def score_entry(index: MatchIndex, prepared: Query, entry_index: int) -> float:
+    """One entry's score, with the same additions in the same order as ``scores`` (from
+    0.0, word by word in the question's order), so the same to the last bit: for the
+    bounded passes (``topk``), which score a few entries each."""
+    terms = prepared.terms
+    words = prepared.words
+    text_tokens = index.text_tokens
+    phrasing = 0.0
+    start = index.entry_text_start[entry_index]
+    for text_index in range(start, index.entry_text_start[entry_index + 1]):
+        held = text_tokens[text_index]
+        if words.isdisjoint(held):
+            continue  # most phrasings share no word with the question
+        value = 0.0
+        for token, squared, _ in terms:
+            if token in held:
+                value += squared
+        cosine = value / (prepared.query_norm * index.text_norm[text_index])
+        if cosine > phrasing:
+            phrasing = cosine
+    bag = index.bags[entry_index]
+    covered = 0.0
+    for token, _, weight in terms:
+        if token in bag:
+            covered += weight
+    return (
+        PHRASING_WEIGHT * phrasing
+        + COVERAGE_WEIGHT * covered / prepared.total_weight
+        + prepared.adjustment[index.entry_partner[entry_index]]
+        + prepared.topic.get(entry_index, 0.0)
+    )
+
+
 def partner_adjustment(partner: str, analysis: Analysis) -> float:
     partners = analysis.partners
     asking = analysis.asking_partner

@@ -1,64 +1,53 @@
 """The best few entries for a question without scoring every entry that shares a word.
 
-A decision looks only at the top ``count`` entries. An entry's score is
+A decision looks only at the top ``count`` entries. In a large knowledge a common word
+touches thousands of entries that can never reach the top, so this pass bounds them first
+(MaxScore, as search engines prune posting lists):
 
-    PHRASING_WEIGHT * phrasing + COVERAGE_WEIGHT * covered / total_weight + adjustment + topic
+- each word's *upper bound* is the most it can add to any entry's score: its share of the
+  coverage, plus its share of the best possible cosine (its weight squared over the question
+  norm times ``max_inverse_norm``, the largest 1/norm of a phrasing holding it). A cosine is a
+  maximum over phrasings of a sum over words, never more than the sum over words of each
+  word's maximum, so an entry scores at most the bounds of its words plus the best partner
+  adjustment;
+- a few entries of the heaviest words are scored exactly; the ``count``-th best of them is a
+  floor the final ``count``-th best can only beat;
+- the lightest words whose bounds together (plus the best adjustment) stay under that floor
+  are *non-essential*: an entry holding only those cannot reach the top, so only entries
+  holding an essential word are scored.
 
-``covered`` is the weight of the question words the entry's whole text holds (its *bag*);
-``phrasing`` its best cosine with one of its question phrasings, a sum over the words the
-phrasing holds of ``weight² / (query_norm * norm)``. Per question word ``w``:
+When the bounds leave too many entries in reach (all of a question's words common, each
+in thousands of entries), scoring them one by one costs more than reading differently:
+past a budget this pass gives up and ``textlists`` answers, reading the words' phrasing
+lists (far shorter than their entry lists) first.
 
-- ``cover(w) = COVERAGE_WEIGHT * weight(w) / total_weight``: what ``w`` adds to the
-  coverage of an entry holding it;
-- ``phrase(w) = PHRASING_WEIGHT * weight(w)² * max_inverse_norm(w) / query_norm``: the
-  most ``w`` adds to any phrasing's cosine (``max_inverse_norm`` is the largest ``1 / norm``
-  of a phrasing holding ``w``), so the most it adds to any entry's phrasing term.
-
-Each word has two posting lists: its *text* list (the phrasings holding it) and its *bag*
-list (the entries whose whole text holds it). A common word is in the answers of thousands
-of entries but in the phrasings of far fewer (at 10,000 synthetic entries "kans": 3,352
-entries, 1,604 phrasings). The pass reads a set ``T`` of text lists and a set ``B`` of bag
-lists, the most bound removed per posting first, until
-
-    R = sum(cover(w) for w not in B) + sum(phrase(w) for w in neither) + max adjustment
-
-is below the floor, the ``count``-th best exact score so far. *Proof* that an entry on no
-list read and without topic bonus cannot reach the top: it holds no word of ``B`` (it would
-be on that bag list), and no word of ``T`` in a phrasing (it would be on that text list);
-its phrasings are part of its bag, so it scores at most ``R`` < floor <= the final
-``count``-th best. The floor comes from *seeds* scored exactly: first after the shortest
-text lists (the rarest, heaviest words), again before a long list is read.
-
-Every entry on a list read, and every entry with a topic bonus, then has its phrasing over
-the text lists read (``partial``); it scores at most ``PHRASING_WEIGHT * partial`` plus
-its adjustment and topic bonus plus, for each word its bag holds, ``cover(w)`` and, if the
-word's text list was not read, ``phrase(w)`` (the cosine is a maximum over phrasings of a
-sum over words: splitting the sum into words read and not read bounds it by the best
-partial cosine plus the unread words' most). Entries are scored exactly best bound first
-until a bound falls below the floor, which only rises. An entry not holding any of the
-question's words is skipped: ``scoring.scores`` leaves it out too.
-
-Scores are computed with the same additions in the same order as ``scoring.scores``, so the
-top entries and their scores are the same to the last bit; bounds are sums in other orders,
-so an entry is left out only when its bound is below the floor by more than ``_SLACK``.
+Scores are computed exactly as ``scoring.scores`` computes them (the same additions in the
+same order), so the top entries and their scores are the same to the last bit.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
 
 from bot.matching.analysis import Analysis
 from bot.matching.index import MatchIndex
-from bot.matching.scoring import COVERAGE_WEIGHT, PHRASING_WEIGHT, Query, query, scores
+from bot.matching.scoring import (
+    COVERAGE_WEIGHT,
+    PHRASING_WEIGHT,
+    Query,
+    query,
+    score_entry,
+    scores,
+)
+from bot.matching.textlists import TextListPass
 
 # Below this many postings a question's full scoring pass is already cheap: bounding first
 # would only add work (the shipped knowledge never reaches it).
 MIN_POSTINGS = 2000
-SEED_POSTINGS = 300  # text postings read before the seeds are chosen (shortest lists first)
-SEED_POOL = 64  # entries with the best phrasings so far, of which ...
-SEED_ENTRIES = 8  # ... these are scored exactly to set the first floor
+SEED_ENTRIES = 8  # entries scored exactly per word to raise the floor
+POSTINGS_PER_EXACT_SCORE = 30  # measured at 10,000 synthetic entries
+SEED_POOL = 1000  # ... while this few entries hold the words visited so far
 # Bounds are computed with other roundings than the scores: an entry is left out only when
 # its bound is below the floor by more than any rounding could explain.
 _SLACK = 1e-9
@@ -79,241 +68,101 @@ def top_scores(index: MatchIndex, analysis: Analysis, count: int) -> dict[int, f
     postings = sum(len(bag_postings[t]) + len(text_postings.get(t, ())) for t in words)
     if postings < MIN_POSTINGS or count <= 0:
         return scores(index, analysis)
-    return _Pass(index, prepared, words, count).run()
+    found = _bag_lists(index, prepared, words, postings, count)
+    if found is None:
+        found = TextListPass(index, prepared, words, count).run()
+    return found
 
 
-class _Pass:
-    """One question's bounded pass (see the module's docstring)."""
-
-    def __init__(self, index: MatchIndex, prepared: Query, words: list[str], count: int) -> None:
-        self.index = index
-        self.prepared = prepared
-        self.count = count
-        total, norm = prepared.total_weight, prepared.query_norm
-        self.cover = {t: COVERAGE_WEIGHT * prepared.weights[t] / total for t in words}
-        self.phrase = {
-            t: PHRASING_WEIGHT * prepared.squared[t] * index.max_inverse_norm.get(t, 0.0) / norm
-            for t in words
-        }
-        self.text_read: set[str] = set()
-        self.bag_read: set[str] = set()
-        self.dot: defaultdict[int, float] = defaultdict(float)  # per phrasing, over ``text_read``
-        self.reached: set[int] = set()  # entries on a bag list read
-        # The last ``_partial_phrasing``: the text lists read and the least it kept.
-        self._partial: tuple[int, float, dict[int, float]] | None = None
-        self.exact: dict[int, float] = {}
-        self.top: list[float] = []  # the best ``count`` exact scores; top[0] the lowest
-
-    @property
-    def floor(self) -> float:
-        return self.top[0] if len(self.top) == self.count else -math.inf
-
-    def run(self) -> dict[int, float]:
-        # The shortest text lists first: the rarest, heaviest words, read to find seeds.
-        text_postings = self.index.text_postings
-        read = 0
-        for token in sorted(self.phrase, key=lambda t: len(text_postings.get(t, ()))):
-            if read and read + len(text_postings.get(token, ())) > SEED_POSTINGS:
-                break
-            read += self._read_text(token)
-        self._seed()
-        self._read_until_bounded()
-        return self._bounded()
-
-    def _seed(self) -> None:
-        """Score a few promising entries exactly: a higher floor leaves more lists unread.
-        Of the entries with the best phrasings so far (and those with a topic bonus), those
-        that also cover the most of the question (an estimate, not a bound)."""
-        partial = self._partial_phrasing(self._least_phrasing(self._gain()))
-        pool = {*heapq.nlargest(SEED_POOL, partial, key=partial.__getitem__), *self.prepared.topic}
-        bags = self.index.bags
-        cover = self.cover
-        words = frozenset(cover)
-        adjustment = self.prepared.adjustment
-        entry_partner = self.index.entry_partner
-        topic_get = self.prepared.topic.get
-        estimate: dict[int, float] = {}
-        for entry_index in pool:
-            held = words.intersection(bags[entry_index])
-            if held and entry_index not in self.exact:  # (holding none, it scores nothing)
-                estimate[entry_index] = (
-                    PHRASING_WEIGHT * partial.get(entry_index, 0.0)
-                    + sum(map(cover.__getitem__, held))
+def _bag_lists(
+    index: MatchIndex, prepared: Query, words: list[str], postings: int, count: int
+) -> dict[int, float] | None:
+    """This module's pass; None when too many entries stay in reach."""
+    bag_postings = index.bag_postings
+    topic = prepared.topic
+    topic_get = topic.get
+    best_adjustment = max(prepared.adjustment.values()) + max(topic.values(), default=0.0)
+    bound = {
+        token: PHRASING_WEIGHT
+        * prepared.squared[token]
+        * index.max_inverse_norm.get(token, 0.0)
+        / prepared.query_norm
+        + COVERAGE_WEIGHT * prepared.weights[token] / prepared.total_weight
+        for token in words
+    }
+    heaviest = sorted(words, key=lambda token: -bound[token])
+    # What the words from each position on can add at most, lightest last.
+    rest = [0.0] * (len(heaviest) + 1)
+    for position in range(len(heaviest) - 1, -1, -1):
+        rest[position] = rest[position + 1] + bound[heaviest[position]]
+    adjustment = prepared.adjustment
+    entry_partner = index.entry_partner
+    exact: dict[int, float] = {}
+    floor = -math.inf  # the count-th best exact score so far: the top can only beat it
+    accumulated: dict[int, float] = {}
+    get = accumulated.get
+    skipped: list[str] = []
+    for position, token in enumerate(heaviest):
+        if rest[position] + best_adjustment < floor - _SLACK:
+            # An entry holding only the remaining (lighter) words cannot reach the top.
+            skipped = heaviest[position:]
+            break
+        # Each entry's own bound from the words it holds, with its precomputed 1/norm.
+        share = COVERAGE_WEIGHT * prepared.weights[token] / prepared.total_weight
+        cosine_share = PHRASING_WEIGHT * prepared.squared[token] / prepared.query_norm
+        for entry_index, inverse in zip(
+            bag_postings[token], index.bag_inverse_norm[token], strict=True
+        ):
+            accumulated[entry_index] = get(entry_index, 0.0) + share + cosine_share * inverse
+        if position == 0 or len(accumulated) <= SEED_POOL:
+            # Score the most promising entries so far exactly: a higher floor leaves
+            # more of the lighter (longer) posting lists unvisited.
+            promising = heapq.nlargest(
+                SEED_ENTRIES,
+                accumulated,
+                key=lambda entry_index: (
+                    accumulated[entry_index]
                     + adjustment[entry_partner[entry_index]]
                     + topic_get(entry_index, 0.0)
-                )
-        for entry_index in heapq.nlargest(SEED_ENTRIES, estimate, key=estimate.__getitem__):
-            self._score(entry_index)
-
-    def _rest(self) -> float:
-        """``R``: the most an entry on no list read (and without topic bonus) can score."""
-        rest = max(self.prepared.adjustment.values())
-        for token, cover in self.cover.items():
-            if token not in self.bag_read:
-                rest += cover
-                if token not in self.text_read:
-                    rest += self.phrase[token]
-        return rest
-
-    def _read_until_bounded(self) -> None:
-        text_postings = self.index.text_postings
-        bag_postings = self.index.bag_postings
-        seeded = len(self.dot)
-        while self._rest() >= self.floor - _SLACK:
-            best: tuple[float, bool, str] | None = None
-            for token, cover in self.cover.items():
-                if token in self.bag_read:
-                    continue
-                phrase = 0.0 if token in self.text_read else self.phrase[token]
-                if token not in self.text_read and phrase > 0.0:
-                    gain = phrase / max(len(text_postings.get(token, ())), 1)
-                    if best is None or gain > best[0]:
-                        best = (gain, True, token)
-                gain = (cover + phrase) / max(len(bag_postings[token]), 1)
-                if best is None or gain > best[0]:
-                    best = (gain, False, token)
-            if best is None:
-                return  # every list read: every entry that can score is reached
-            _, text, token = best
-            if text:
-                length = len(text_postings.get(token, ()))
-                if length > SEED_POSTINGS and length > len(self.dot) - seeded > 0:
-                    # A long list: first see whether better seeds make it unnecessary (at
-                    # most as much work as the reading since the last seeds).
-                    seeded = len(self.dot)
-                    self._seed()
-                    continue
-                self._read_text(token)
-            else:
-                self.bag_read.add(token)
-                self.reached.update(bag_postings[token])
-
-    def _read_text(self, token: str) -> int:
-        self.text_read.add(token)
-        squared = self.prepared.squared[token]
-        dot = self.dot
-        found = self.index.text_postings.get(token, ())
-        for text_index in found:
-            dot[text_index] += squared
-        return len(found)
-
-    def _gain(self) -> dict[str, float]:
-        """What each word adds at most to an entry whose bag holds it, beyond the phrasing
-        over the text lists read: its coverage, and its phrasing share if its list is unread."""
-        return {
-            t: cover + (0.0 if t in self.text_read else self.phrase[t])
-            for t, cover in self.cover.items()
-        }
-
-    def _least_phrasing(self, gain: dict[str, float]) -> float:
-        """The phrasing (over the text lists read) an entry needs to reach the floor: with
-        less, even all of ``gain``, the highest adjustment and topic bonus stay below it."""
-        highest = max(self.prepared.adjustment.values()) + max(
-            self.prepared.topic.values(), default=0.0
-        )
-        needed = self.floor - _SLACK - highest - sum(gain.values())
-        return needed / PHRASING_WEIGHT - _SLACK
-
-    def _partial_phrasing(self, least: float) -> dict[int, float]:
-        """Per entry with a phrasing on a text list read: its best cosine over those lists,
-        for the entries where that is at least ``least`` (a phrasing below it cannot change
-        the best of one above it), and perhaps some below it."""
-        last = self._partial
-        if last is not None and last[0] == len(self.text_read) and last[1] <= least:
-            return last[2]  # no list read since, and it kept at least as many entries
-        phrasing: defaultdict[int, float] = defaultdict(float)
-        text_entry = self.index.text_entry
-        text_norm = self.index.text_norm
-        query_norm = self.prepared.query_norm
-        for text_index, value in self.dot.items():
-            cosine = value / (query_norm * text_norm[text_index])
-            if cosine >= least:
-                entry_index = text_entry[text_index]
-                if cosine > phrasing[entry_index]:
-                    phrasing[entry_index] = cosine
-        self._partial = (len(self.text_read), least, phrasing)
-        return phrasing
-
-    def _bounded(self) -> dict[int, float]:
-        index = self.index
-        prepared = self.prepared
-        adjustment = prepared.adjustment
-        entry_partner = index.entry_partner
-        topic_get = prepared.topic.get
-        gain = self._gain()
-        least = self._least_phrasing(gain)
-        partial = self._partial_phrasing(least)
-        # Before looking at an entry's bag: an entry on a bag list read may hold any word;
-        # any other entry holds no word of those lists (``R`` without the adjustment).
-        loose = sum(gain.values())
-        unreached = sum(g for t, g in gain.items() if t not in self.bag_read)
-        reached = self.reached
-        floor = self.floor - _SLACK
-        # Per entry: its bound without the bag's words, and with them at most. Without a
-        # phrasing of at least ``least`` no entry can reach the top.
-        candidates = partial if least > 0.0 else {*partial, *reached, *prepared.topic}
-        base: dict[int, float] = {}
-        for entry_index in candidates:
-            value = (
-                PHRASING_WEIGHT * partial.get(entry_index, 0.0)
-                + adjustment[entry_partner[entry_index]]
-                + topic_get(entry_index, 0.0)
+                ),
             )
-            if value + (loose if entry_index in reached else unreached) >= floor:
-                base[entry_index] = value
-        # Each entry's bound with the words its bag holds, then best first.
-        words = frozenset(gain)
-        bags = index.bags
-        tight: dict[int, float] = {}
-        for entry_index in base:
-            held = words.intersection(bags[entry_index])
-            if held:  # an entry that holds no scored word: ``scores`` leaves it out too
-                value = base[entry_index] + sum(map(gain.__getitem__, held))
-                if value >= floor:
-                    tight[entry_index] = value
-        for entry_index in sorted(tight, key=tight.__getitem__, reverse=True):
-            if tight[entry_index] < self.floor - _SLACK:
-                break  # sorted by bound: no later entry can reach the top either
-            self._score(entry_index)
-        return self.exact
-
-    def _score(self, entry_index: int) -> None:
-        if entry_index in self.exact:
-            return
-        score = self.exact[entry_index] = _score(self.index, self.prepared, entry_index)
-        if len(self.top) < self.count:
-            heapq.heappush(self.top, score)
-        elif score > self.top[0]:
-            heapq.heapreplace(self.top, score)
-
-
-def _score(index: MatchIndex, prepared: Query, entry_index: int) -> float:
-    """One entry's score, with the same additions in the same order as ``scoring.scores``
-    (from 0.0, word by word in the question's order), so the same to the last bit."""
-    terms = prepared.terms
-    words = prepared.words
-    text_tokens = index.text_tokens
-    phrasing = 0.0
-    start = index.entry_text_start[entry_index]
-    for text_index in range(start, index.entry_text_start[entry_index + 1]):
-        held = text_tokens[text_index]
-        if words.isdisjoint(held):
-            continue  # most phrasings share no word with the question
-        value = 0.0
-        for token, squared, _ in terms:
-            if token in held:
-                value += squared
-        cosine = value / (prepared.query_norm * index.text_norm[text_index])
-        if cosine > phrasing:
-            phrasing = cosine
-    bag = index.bags[entry_index]
-    covered = 0.0
-    for token, _, weight in terms:
-        if token in bag:
-            covered += weight
-    return (
-        PHRASING_WEIGHT * phrasing
-        + COVERAGE_WEIGHT * covered / prepared.total_weight
-        + prepared.adjustment[index.entry_partner[entry_index]]
-        + prepared.topic.get(entry_index, 0.0)
-    )
+            for entry_index in promising:
+                if entry_index not in exact:
+                    exact[entry_index] = score_entry(index, prepared, entry_index)
+            if len(exact) >= count:
+                floor = heapq.nlargest(count, exact.values())[-1]
+    if len(exact) < count:
+        return None
+    reach = sum(bound[token] for token in skipped)
+    lowest = floor - _SLACK - reach
+    # Bare floats and ints, no tuples: at 10,000 entries thousands of new container objects
+    # per question would wake the garbage collector, whose pauses cost more than the pass.
+    bounds = {
+        entry_index: value + adjustment[entry_partner[entry_index]] + topic_get(entry_index, 0.0)
+        for entry_index, value in accumulated.items()
+    }
+    hopeful = [entry_index for entry_index, value in bounds.items() if value >= lowest]
+    hopeful.sort(key=bounds.__getitem__, reverse=True)
+    top = heapq.nlargest(count, exact.values())
+    heapq.heapify(top)  # top[0]: the count-th best score so far, only ever rising
+    # Scoring one entry exactly costs about as much as visiting this many postings: when the
+    # bounds leave too many entries in reach, the full pass over the postings is cheaper.
+    budget = postings // POSTINGS_PER_EXACT_SCORE
+    for entry_index in hopeful:
+        value = bounds[entry_index]
+        if value + reach < top[0] - _SLACK:
+            break  # sorted by bound: no later entry can reach the top either
+        if entry_index in exact:
+            continue
+        if skipped:
+            # Tighter: only the skipped words this entry holds (a set lookup each).
+            bag = index.bags[entry_index]
+            held = sum(bound[token] for token in skipped if token in bag)
+            if value + held < top[0] - _SLACK:
+                continue
+        if len(exact) > budget:
+            return None
+        score = exact[entry_index] = score_entry(index, prepared, entry_index)
+        if score > top[0]:
+            heapq.heapreplace(top, score)
+    return exact
