@@ -19,6 +19,8 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import compress
+from operator import not_
 
 from bot.matching.analysis import Analysis
 from bot.matching.index import MatchIndex
@@ -168,10 +170,11 @@ def score_entry(index: MatchIndex, prepared: Query, entry_index: int) -> float:
     text_tokens = index.text_tokens
     phrasing = 0.0
     start = index.entry_text_start[entry_index]
-    for text_index in range(start, index.entry_text_start[entry_index + 1]):
+    end = index.entry_text_start[entry_index + 1]
+    # Most phrasings share no word with the question: those that do are found in C.
+    sharing = map(not_, map(words.isdisjoint, text_tokens[start:end]))
+    for text_index in compress(range(start, end), sharing):
         held = text_tokens[text_index]
-        if words.isdisjoint(held):
-            continue  # most phrasings share no word with the question
         value = 0.0
         for token, squared, _ in terms:
             if token in held:
