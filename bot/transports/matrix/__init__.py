@@ -3,6 +3,7 @@
 - ``events``: what an event means to the bot (pure; tested with nio's ``from_dict`` events);
 - ``content``: reading message bodies and building what the bot sends (pure);
 - ``delivery``: sending with retries, per-room order, the sync-token keeper;
+- ``crypto_store``: nio's encryption store without a database round trip per sync;
 - ``transport``: login, the sync loop, invites; ``MatrixTransport`` implements ``Transport``.
 """
 
