@@ -79,7 +79,10 @@ def load_matcher(
     """
     root = Path(path) if path is not None else SHIPPED_KNOWLEDGE
     folder = directory or cache_dir()
-    cached = folder / f"index-{knowledge_version(root)}-{_fingerprint()}.pickle"
+    # The folder is part of the key: the index holds its KnowledgeBase, whose path must be
+    # this folder, not a copy with the same content (a checkout and a wheel's package data).
+    where = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:8]
+    cached = folder / f"index-{knowledge_version(root)}-{_fingerprint()}-{where}.pickle"
     if _safe_to_read(cached):
         try:
             with cached.open("rb") as handle:

@@ -87,3 +87,19 @@ def test_an_unwritable_cache_folder_only_costs_time(knowledge_copy: Path, tmp_pa
     blocked.write_text("x", encoding="utf-8")
     _, matcher = load_matcher(knowledge_copy, directory=blocked / "cache")
     assert matcher.decide(QUESTIONS[0]).kind == "answer"
+
+
+def test_the_same_knowledge_in_two_folders_keeps_each_its_own_path(
+    knowledge_copy: Path, tmp_path: Path
+) -> None:
+    """A checkout's knowledge/ and a wheel's copy have the same content: a cache hit must
+    still give the KnowledgeBase of the folder asked for, never the other one's."""
+    other = tmp_path / "elders" / "knowledge"
+    shutil.copytree(knowledge_copy, other)
+    cache = tmp_path / "cache"
+    first, _ = load_matcher(knowledge_copy, directory=cache)
+    second, _ = load_matcher(other, directory=cache)
+    assert first.version == second.version
+    assert (first.path, second.path) == (str(knowledge_copy), str(other))
+    again, _ = load_matcher(other, directory=cache)
+    assert again.path == str(other) and len(_files(cache)) == 2
