@@ -9,8 +9,11 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 RUN python -m venv /opt/venv
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py MANIFEST.in README.md ./
 COPY bot ./bot
+# setup.py builds a copy of the knowledge into the package: `partnerbot ask` works in the
+# image without --knowledge too. The default command below runs on /srv/partnerbot/knowledge.
+COPY knowledge ./knowledge
 # The 'teams' extra: the Teams app (Microsoft 365 Agents SDK) works in the image too.
 RUN /opt/venv/bin/pip install --no-compile '.[teams]'
 

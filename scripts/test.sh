@@ -84,8 +84,8 @@ fi
 export PARTNERBOT_ADAPTIVECARDS="$PWD/$ADAPTIVECARDS"
 
 echo "== ruff"
-"$VENV/bin/ruff" check bot tests bench scripts
-"$VENV/bin/ruff" format --check bot tests bench scripts
+"$VENV/bin/ruff" check bot tests bench scripts setup.py
+"$VENV/bin/ruff" format --check bot tests bench scripts setup.py
 echo "== mypy (strict on bot/)"
 "$VENV/bin/mypy"
 echo "== pytest"

@@ -212,8 +212,10 @@ def test_the_install_is_the_package_not_the_checkout(installed: Installed, tmp_p
             str(installed.python),
             "-c",
             "import bot, bot.transports.matrix, importlib.resources as r; "
+            "from bot.knowledge import SHIPPED_KNOWLEDGE; "
             "print(bot.__file__); "
-            "print(sorted(p.name for p in r.files('bot').joinpath('data').iterdir()))",
+            "print(sorted(p.name for p in r.files('bot').joinpath('data').glob('*.txt'))); "
+            "print(SHIPPED_KNOWLEDGE)",
         ],
         cwd=tmp_path,
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
@@ -221,10 +223,13 @@ def test_the_install_is_the_package_not_the_checkout(installed: Installed, tmp_p
         text=True,
         check=True,
     )
-    location, data = result.stdout.splitlines()
+    location, data, knowledge = result.stdout.splitlines()
     assert Path(location).is_relative_to(installed.venv)
     shipped_data = sorted(p.name for p in (REPO / "bot" / "data").glob("*.txt"))
     assert shipped_data and data == repr(shipped_data)
+    # The image's own copy of the knowledge, in the package (tests/test_wheel_install.py).
+    assert Path(knowledge).is_relative_to(installed.venv)
+    assert (Path(knowledge) / "taxonomy.yaml").is_file()
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from typing import TextIO
 from bot.cli.loading import (
     EXIT_ERROR,
     EXIT_OK,
+    editor_on_packaged_knowledge,
     load_or_report,
     missing_knowledge,
     read_config,
@@ -26,6 +27,8 @@ def check_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         elif not args.knowledge and missing_knowledge(config, args.config, err):
             return EXIT_ERROR
         else:
+            if editor_on_packaged_knowledge(config, args.config, args.knowledge, err):
+                status = EXIT_ERROR  # a config problem: the knowledge is still checked
             # The knowledge the config would run with, unless --knowledge overrides it.
             knowledge_path = knowledge_path or config.knowledge_path or None
     knowledge = load_or_report(knowledge_path, err)

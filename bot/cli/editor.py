@@ -4,12 +4,13 @@ computer, and hashing a password for its logins."""
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 from typing import TextIO
 
 from bot.cli.loading import EXIT_ERROR, EXIT_OK, count_problems, read_config
 from bot.config import Config
-from bot.knowledge import KnowledgeError, load_knowledge
+from bot.knowledge import KnowledgeError, is_packaged, load_knowledge
 
 
 def beheer_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -27,6 +28,9 @@ def beheer_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("Het configuratiebestand klopt niet; de console start niet.", file=err)
         return EXIT_ERROR
     folder = Path(args.knowledge or config.knowledge_path or SHIPPED_KNOWLEDGE)
+    if is_packaged(folder):
+        print(packaged_refusal(folder), file=err)
+        return EXIT_ERROR
     if not 0 <= args.port < 65536:
         print(f"fout: --port {args.port} is geen TCP-poort (kies 0 tot 65535)", file=err)
         return EXIT_ERROR
@@ -43,6 +47,18 @@ def beheer_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         return EXIT_ERROR
     return asyncio.run(serve_local(folder, config, args.port, out, build_card))
+
+
+def packaged_refusal(folder: Path) -> str:
+    """Why the console does not open the knowledge installed with the bot (a wheel's copy in
+    site-packages): the next install replaces it, and it may not be writable at all."""
+    copy = shlex.quote(str(folder))
+    return (
+        f"fout: {folder} is de kennisbank die met de bot is meegeïnstalleerd; die bewerk je "
+        "niet (een nieuwe installatie overschrijft hem). Kopieer hem naar een eigen map en "
+        f"open die: cp -r {copy} knowledge && partnerbot beheer --knowledge knowledge "
+        "(of zet knowledge.path in de config)."
+    )
 
 
 def hash_password_command(out: TextIO, err: TextIO, stdin: TextIO) -> int:

@@ -69,3 +69,23 @@ def missing_knowledge(config: Config, config_path: str, err: TextIO) -> bool:
         )
         return True
     return False
+
+
+def editor_on_packaged_knowledge(
+    config: Config, config_path: str, knowledge: str | None, err: TextIO
+) -> bool:
+    """An ``editor:`` section on the knowledge installed with the bot (a wheel's copy in
+    site-packages, the default without knowledge.path) would write into the installed
+    package, which the next install replaces: the config's mistake, said before starting."""
+    from bot.knowledge import SHIPPED_KNOWLEDGE, is_packaged
+
+    folder = Path(knowledge or config.knowledge_path or SHIPPED_KNOWLEDGE)
+    if config.editor is None or not is_packaged(folder):
+        return False
+    print(
+        f"error: {config_path}: editor: the console edits the knowledge, but {folder} is the "
+        "copy installed with the bot (the next install replaces it); copy it to a folder of "
+        "your own and set knowledge.path to that folder (or pass --knowledge)",
+        file=err,
+    )
+    return True

@@ -6,7 +6,13 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from bot.cli.loading import EXIT_ERROR, assistant_or_report, missing_knowledge, read_config
+from bot.cli.loading import (
+    EXIT_ERROR,
+    assistant_or_report,
+    editor_on_packaged_knowledge,
+    missing_knowledge,
+    read_config,
+)
 
 
 def chat_command(args: argparse.Namespace, err: TextIO) -> int:
@@ -23,6 +29,8 @@ def run_command(args: argparse.Namespace, err: TextIO) -> int:
     if config is None:
         return EXIT_ERROR
     if not args.knowledge and missing_knowledge(config, args.config, err):
+        return EXIT_ERROR
+    if editor_on_packaged_knowledge(config, args.config, args.knowledge, err):
         return EXIT_ERROR
     from bot.app import run_app
 

@@ -11,7 +11,7 @@ synonyms), ``entries`` (the entry files and the checks across entries) and ``loa
 whole folder, consistent with its version).
 """
 
-from bot.knowledge.base import SHIPPED_KNOWLEDGE, KnowledgeBase
+from bot.knowledge.base import SHIPPED_KNOWLEDGE, KnowledgeBase, is_packaged
 from bot.knowledge.entries import MAX_LEAD_CHARS, MIN_ALTERNATES
 from bot.knowledge.files import NESTED_ENTRY_FILE, knowledge_version
 from bot.knowledge.loader import load_knowledge
@@ -25,6 +25,7 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeError",
     "Problem",
+    "is_packaged",
     "knowledge_version",
     "load_knowledge",
 ]

@@ -12,8 +12,8 @@ from bot.knowledge.parts import load_contacts, load_partners, load_synonyms, loa
 from bot.knowledge.problems import KnowledgeError, Problem
 
 PARTS = ("taxonomy.yaml", "partners.yaml", "contacts.yaml", "synonyms.yaml", "entries")
-# Also what an installed (not editable) bot says without --knowledge: its default folder
-# sits next to the source tree, which a wheel does not ship.
+# Also what a bot says without --knowledge when its default is missing (a zip import, or a
+# wheel built without the knowledge: setup.py refuses to build one).
 NOT_A_FOLDER = "is geen map; geef de kennismap mee (--knowledge /pad/naar/knowledge)"
 
 
