@@ -48,19 +48,22 @@ class SerialAssistant:
         # Held by whichever thread is inside the assistant: the worker for each of its calls,
         # the caller of ``handle_now`` while it answers.
         self._turn = threading.Lock()
+        # ``handle``/``run`` callers still waiting for their result. The worker is idle as
+        # soon as it has computed a call, before its caller on the event loop has the reply:
+        # a question answered at once in that gap would be delivered first (a Matrix room's
+        # delivery lock is taken in the order replies come back). Changed on the loop only.
+        self._awaiting = 0
 
     async def handle(self, question: Question) -> Reply | None:
         """The assistant's reply to ``question``, computed in the worker."""
-        return await self._worker.run(
-            lambda: self._in_turn(lambda: self.assistant.handle(question))
-        )
+        return await self._in_worker(lambda: self.assistant.handle(question))
 
     def handle_now(self, question: Question) -> Answered | None:
         """The reply computed at once on this thread, or None when the question must take
         its turn in the worker (``handle``): a call is running or waiting there (answering
         now would overtake it), or the message is a command or a long text, which may block.
         """
-        if len(question.text) > MAX_NOW_CHARS or not self._worker.idle:
+        if len(question.text) > MAX_NOW_CHARS or self._awaiting or not self._worker.idle:
             return None
         if self.assistant.runs_command(question):
             return None
@@ -80,11 +83,18 @@ class SerialAssistant:
 
     async def run(self, call: Callable[[], T]) -> T:
         """Run other work that touches the assistant's state in turn with the questions."""
-        return await self._worker.run(lambda: self._in_turn(call))
+        return await self._in_worker(call)
 
     def close(self) -> None:
         """Drop queued calls; one still running is not waited for."""
         self._worker.close()
+
+    async def _in_worker(self, call: Callable[[], T]) -> T:
+        self._awaiting += 1
+        try:
+            return await self._worker.run(lambda: self._in_turn(call))
+        finally:
+            self._awaiting -= 1
 
     def _in_turn(self, call: Callable[[], T]) -> T:
         with self._turn:

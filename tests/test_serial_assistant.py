@@ -162,3 +162,22 @@ def test_the_worker_is_idle_only_with_nothing_running_or_queued() -> None:
     assert last.result(timeout=5) == "last"  # the cancelled one was skipped before it
     assert running.done() and worker.idle
     worker.close()
+
+
+async def test_a_question_waits_until_the_earlier_callers_reply_is_handed_back() -> None:
+    """The worker is idle as soon as it has computed a call, but its caller on the event loop
+    has not yet seen the reply (the hand-back is a loop callback still to run). A question
+    answered at once in that gap would be delivered before the earlier one: in a Matrix room
+    the later question's reply would take the room's delivery lock first (reply order
+    swapped). Until every ``handle`` caller has its reply, a question takes its turn too."""
+    serial = SerialAssistant(Assistant(load_knowledge()))
+    first = asyncio.ensure_future(serial.handle(_asked("politie " * 200)))  # a long text
+    await asyncio.sleep(0)  # the first call is in the worker
+    # Wait on this thread (the loop is held) until the worker has finished every call: the
+    # first reply is computed, its hand-back to ``first`` cannot run yet.
+    serial._worker.submit(lambda: None).result(timeout=5)
+    assert not first.done()
+    assert serial.handle_now(_asked("wat doet de politie online?")) is None
+    await first
+    assert serial.handle_now(_asked("wat doet de politie online?")) is not None
+    serial.close()
