@@ -7,9 +7,11 @@ import asyncio
 import io
 import logging
 import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,6 +92,64 @@ def test_counts_are_added_up_and_written_by_the_next_flush(knowledge: KnowledgeB
         assert counted() == 3  # the statistics flush first: they show every question
         upkeep.usage.flush()
         assert counted() == 3  # nothing is written twice
+
+
+class HeldStore(Store):
+    """Holds the first count write until ``go`` is set (a slow disk, a locked database)."""
+
+    def __init__(self) -> None:
+        super().__init__(":memory:")
+        self.writing, self.go = threading.Event(), threading.Event()
+
+    def count_question(self, *args: Any, **kwargs: Any) -> None:
+        if not self.writing.is_set():
+            self.writing.set()
+            self.go.wait(10)
+        super().count_question(*args, **kwargs)
+
+
+class TellsWhenWaitedFor:
+    """A lock that sets ``waited`` when someone has to wait for it."""
+
+    def __init__(self, waited: threading.Event) -> None:
+        self._lock, self._waited = threading.Lock(), waited
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            self._waited.set()
+            self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def test_stats_show_the_counts_a_flush_in_progress_is_writing(knowledge: KnowledgeBase) -> None:
+    """The flush loop's writer thread has taken the kept counts and is writing them when an
+    admin asks !stats: the statistics' own flush finds nothing kept, and must wait for those
+    writes rather than read a store they are not in yet."""
+    store = HeldStore()
+    assistant, upkeep = make(knowledge, store, Clock())
+    for _ in range(3):
+        ask(assistant, ANSWERED, "teams")
+    ask(assistant, FALLBACK, "teams")
+    upkeep.usage._flushing = TellsWhenWaitedFor(store.go)  # type: ignore[assignment]
+    writer = threading.Thread(target=upkeep.usage.flush)
+    writer.start()
+    assert store.writing.wait(10)  # the writer holds the counts, none written yet
+    read: list[int] = []
+    reader = threading.Thread(
+        target=lambda: (
+            upkeep.stats(),
+            read.append(sum(r.count for r in store.question_counts(""))),
+        )
+    )
+    reader.start()
+    reader.join(10)
+    store.go.set()  # without the wait, the reader is done by now: let the writer go on
+    writer.join(10)
+    reader.join(10)
+    store.close()
+    assert read == [4]
 
 
 async def test_the_flush_loop_writes_pending_counts_when_stopped(

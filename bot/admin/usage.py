@@ -45,6 +45,11 @@ class UsageLog:
         self._pending: Counter[_Key] = Counter()
         self._logged: list[_Logged] = []
         self._lock = threading.Lock()  # observe and flush may run on different threads
+        # Held by a flush from taking what is kept until it is written: a second flush (the
+        # one before !stats reads, the last one at shutdown) waits for the writes in progress
+        # instead of finding nothing kept and going on while they are not yet in the store.
+        # Never taken by ``observe``, which must not wait for the store.
+        self._flushing = threading.Lock()
         # The flush loop writes here: a slow store holds up neither the event loop nor the
         # assistant's worker (work queued there makes later questions queue behind it).
         self._writer = DaemonWorker("usage-writes")
@@ -72,7 +77,12 @@ class UsageLog:
             log.debug("question %r: %s", text, decision.kind)
 
     def flush(self) -> None:
-        """Write the counts and logged questions kept since the last flush."""
+        """Write the counts and logged questions kept since the last flush; returns once
+        everything kept before the call is in the store (or failed to be written)."""
+        with self._flushing:
+            self._write_kept()
+
+    def _write_kept(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, Counter()
             logged, self._logged = self._logged, []
