@@ -13,6 +13,7 @@ so.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -108,17 +109,21 @@ def base_forms(
     return out
 
 
-_WORDS: dict[int, tuple[SynonymTable, frozenset[str]]] = {}
+# Per glossary (by id), its English words. The glossary is held weakly: every index build
+# makes a new one, and a reload must not keep the replaced ones alive.
+_WORDS: dict[int, tuple[weakref.ref[SynonymTable], frozenset[str]]] = {}
 
 
 def _glossary_words(glossary: SynonymTable) -> frozenset[str]:
     """Every word of the glossary's English side, worked out once per glossary."""
-    cached = _WORDS.get(id(glossary))
-    if cached is None or cached[0] is not glossary:
-        cached = _WORDS[id(glossary)] = (
-            glossary,
-            frozenset(word for phrase in glossary.phrases for word in phrase),
-        )
+    key = id(glossary)
+    cached = _WORDS.get(key)
+    if cached is None or cached[0]() is not glossary:
+        words = frozenset(word for phrase in glossary.phrases for word in phrase)
+        _WORDS[key] = (weakref.ref(glossary), words)
+        # Dropped when the glossary goes, before its id can be given to another object.
+        weakref.finalize(glossary, _WORDS.pop, key, None)
+        return words
     return cached[1]
 
 
