@@ -126,3 +126,39 @@ def test_bounds_never_drop_an_entry_of_the_top_on_random_knowledge(
             assert all(full[i] == score for i, score in bounded.items()), (question, count)
             pruned += len(bounded) < len(full)
     assert pruned  # the bounds left entries unscored
+
+
+@pytest.mark.parametrize("per_score", [10**9, 40, 15])
+def test_the_text_lists_pass_builds_on_the_entries_a_given_up_bag_pass_scored(
+    per_score: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bag lists' pass gives up after scoring some entries (its seeds only, or a few
+    # more: the budget is postings / per_score); the text lists' pass starts from their
+    # scores. Whatever was handed on, the top is that of the full scoring.
+    monkeypatch.setattr(topk, "MIN_POSTINGS", 0)
+    monkeypatch.setattr(topk, "POSTINGS_PER_EXACT_SCORE", per_score)
+    handed: list[int] = []
+
+    class Recording(textlists.TextListPass):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            handed.append(len(self.exact))
+
+    monkeypatch.setattr(topk, "TextListPass", Recording)
+    matcher = Matcher(_random_knowledge(per_score % 7, 150))
+    index = matcher.index
+    rng = random.Random(per_score)
+    questions = [
+        " ".join(rng.sample(entry.answer.split(), min(5, len(entry.answer.split()))))
+        for entry in rng.sample(index.entries, 60)
+    ] + QUESTIONS
+    for question in questions:
+        analysis = matcher.analyse(question)
+        full = scoring.scores(index, analysis)
+        for count in (1, MIN_RANKED):
+            bounded = topk.top_scores(index, analysis, count)
+            best = scoring.best(full, count)
+            assert scoring.best(bounded, count) == best, (question, count)
+            assert all(full[i] == score for i, score in bounded.items()), (question, count)
+    # Some questions reached the text lists' pass with at least a floor's worth of scores.
+    assert any(scored >= MIN_RANKED for scored in handed), handed

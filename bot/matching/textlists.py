@@ -65,7 +65,15 @@ class TextListPass:
     """One question's pass (see the module's docstring): ``run`` gives the exact scores of a
     set of entries that holds the best ``count``."""
 
-    def __init__(self, index: MatchIndex, prepared: Query, words: list[str], count: int) -> None:
+    def __init__(
+        self,
+        index: MatchIndex,
+        prepared: Query,
+        words: list[str],
+        count: int,
+        exact: dict[int, float] | None = None,
+    ) -> None:
+        """``exact``: entries already scored exactly (by ``topk``'s pass), kept and built on."""
         self.index = index
         self.prepared = prepared
         self.count = count
@@ -81,8 +89,10 @@ class TextListPass:
         self.reached: set[int] = set()  # entries on a bag list read
         # The last ``_partial_phrasing``: the text lists read and the least it kept.
         self._partial: tuple[int, float, dict[int, float]] | None = None
-        self.exact: dict[int, float] = {}
-        self.top: list[float] = []  # the best ``count`` exact scores; top[0] the lowest
+        self.exact: dict[int, float] = {} if exact is None else exact
+        # The best ``count`` exact scores; top[0] the lowest.
+        self.top: list[float] = heapq.nlargest(count, self.exact.values())
+        heapq.heapify(self.top)
 
     @property
     def floor(self) -> float:

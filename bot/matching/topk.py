@@ -68,16 +68,24 @@ def top_scores(index: MatchIndex, analysis: Analysis, count: int) -> dict[int, f
     postings = sum(len(bag_postings[t]) + len(text_postings.get(t, ())) for t in words)
     if postings < MIN_POSTINGS or count <= 0:
         return scores(index, analysis)
-    found = _bag_lists(index, prepared, words, postings, count)
-    if found is None:
-        found = TextListPass(index, prepared, words, count).run()
-    return found
+    exact: dict[int, float] = {}
+    if _bag_lists(index, prepared, words, postings, count, exact):
+        return exact
+    # The entries the bag lists' pass scored are handed on: their scores set the text
+    # lists' pass's first floor, and none is scored twice.
+    return TextListPass(index, prepared, words, count, exact).run()
 
 
 def _bag_lists(
-    index: MatchIndex, prepared: Query, words: list[str], postings: int, count: int
-) -> dict[int, float] | None:
-    """This module's pass; None when too many entries stay in reach."""
+    index: MatchIndex,
+    prepared: Query,
+    words: list[str],
+    postings: int,
+    count: int,
+    exact: dict[int, float],
+) -> bool:
+    """This module's pass: True when ``exact`` holds the best ``count``, False when it gave
+    up as too many entries stay in reach (``exact`` then holds the entries it scored)."""
     bag_postings = index.bag_postings
     topic = prepared.topic
     topic_get = topic.get
@@ -97,7 +105,6 @@ def _bag_lists(
         rest[position] = rest[position + 1] + bound[heaviest[position]]
     adjustment = prepared.adjustment
     entry_partner = index.entry_partner
-    exact: dict[int, float] = {}
     floor = -math.inf  # the count-th best exact score so far: the top can only beat it
     accumulated: dict[int, float] = {}
     get = accumulated.get
@@ -132,7 +139,7 @@ def _bag_lists(
             if len(exact) >= count:
                 floor = heapq.nlargest(count, exact.values())[-1]
     if len(exact) < count:
-        return None
+        return False
     reach = sum(bound[token] for token in skipped)
     lowest = floor - _SLACK - reach
     # Bare floats and ints, no tuples: at 10,000 entries thousands of new container objects
@@ -161,8 +168,8 @@ def _bag_lists(
             if value + held < top[0] - _SLACK:
                 continue
         if len(exact) > budget:
-            return None
+            return False
         score = exact[entry_index] = score_entry(index, prepared, entry_index)
         if score > top[0]:
             heapq.heapreplace(top, score)
-    return exact
+    return True
