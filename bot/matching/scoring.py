@@ -126,8 +126,12 @@ def topic_bonus(
 def scores(index: MatchIndex, analysis: Analysis) -> dict[int, float]:
     """Raw score per candidate entry index (``percent`` makes it 0-100)."""
     prepared = query(index, analysis)
-    if prepared is None:
-        return {}
+    return {} if prepared is None else prepared_scores(index, prepared)
+
+
+def prepared_scores(index: MatchIndex, prepared: Query) -> dict[int, float]:
+    """``scores`` for a question already prepared (``query``): the bounded passes prepare
+    it first and fall back to this without preparing it again."""
     query_norm = prepared.query_norm
     total_weight = prepared.total_weight
     dot: dict[int, float] = defaultdict(float)

@@ -36,9 +36,9 @@ from bot.matching.scoring import (
     COVERAGE_WEIGHT,
     PHRASING_WEIGHT,
     Query,
+    prepared_scores,
     query,
     score_entry,
-    scores,
 )
 from bot.matching.textlists import TextListPass
 
@@ -67,7 +67,7 @@ def top_scores(index: MatchIndex, analysis: Analysis, count: int) -> dict[int, f
     words = [token for token, _, _ in prepared.terms if token in bag_postings]
     postings = sum(len(bag_postings[t]) + len(text_postings.get(t, ())) for t in words)
     if postings < MIN_POSTINGS or count <= 0:
-        return scores(index, analysis)
+        return prepared_scores(index, prepared)
     exact: dict[int, float] = {}
     if _bag_lists(index, prepared, words, postings, count, exact):
         return exact
