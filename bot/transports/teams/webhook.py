@@ -16,6 +16,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -33,6 +34,14 @@ log = logging.getLogger(__name__)
 
 TIMEOUT_TEXT = "Dat duurde te lang, het antwoord is niet op tijd klaar. Probeer het opnieuw."
 _READ_CHUNK = 64 * 1024
+# Compact separators and no circular-reference check: a card dict is a tree, and the
+# smaller body is the same JSON (json.dumps' defaults cost 15 us of a reply's ~0.4 ms).
+_ENCODE = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+
+def json_response(data: object, status: int = 200) -> web.Response:
+    """``web.json_response`` with the compact encoder (the same Content-Type)."""
+    return web.Response(text=_ENCODE(data), status=status, content_type="application/json")
 
 
 # --- signature ------------------------------------------------------------------------------
@@ -66,7 +75,7 @@ def verify_signature(body: bytes, authorization: str | None, key: bytes) -> bool
         given = base64.b64decode(value.strip(), validate=True)
     except (binascii.Error, ValueError):
         return False
-    expected = hmac.new(key, body, hashlib.sha256).digest()
+    expected = hmac.digest(key, body, "sha256")  # one C call, no HMAC object
     return hmac.compare_digest(expected, given)
 
 
@@ -82,8 +91,12 @@ def is_allowed(hook: TeamsWebhookConfig, activity: Activity) -> bool:
 
 async def read_limited(request: web.Request, limit: int) -> bytes | None:
     """The raw body, or None when it is (or claims to be) larger than ``limit`` bytes."""
-    if request.content_length is not None and request.content_length > limit:
-        return None
+    if request.content_length is not None:
+        if request.content_length > limit:
+            return None
+        # The parser hands over exactly Content-Length bytes (aiohttp refuses a request
+        # that also says chunked): read them at once, not chunk by chunk.
+        return await request.read()
     chunks: list[bytes] = []
     size = 0
     # Content-Length can be absent (chunked) or lie; count what actually arrives.
@@ -155,10 +168,10 @@ class TeamsWebhook:
             reply = await self.answer_within(question, self._teams.reply_timeout_seconds)
         except TimeoutError:
             log.warning("teams webhook %s: no answer within the time limit", self.hook.name)
-            return web.json_response(text_message(TIMEOUT_TEXT)), "timeout"
+            return json_response(text_message(TIMEOUT_TEXT)), "timeout"
         if reply is None:  # not expected with mentioned=True; say nothing rather than fail
-            return web.json_response(text_message("")), "200"
-        return web.json_response(reply_message(reply)), "200"
+            return json_response(text_message("")), "200"
+        return json_response(reply_message(reply)), "200"
 
     async def answer_within(self, question: Question, seconds: float) -> Reply | None:
         """The reply, or TimeoutError when the (serialised, off-loop) assistant is too slow.
@@ -174,7 +187,7 @@ class TeamsWebhook:
 
     def _reject(self, status: int, reason: str) -> tuple[web.Response, str]:
         log.warning("teams webhook %s: %d %s", self.hook.name, status, reason)
-        return web.json_response({"error": reason}, status=status), str(status)
+        return json_response({"error": reason}, status=status), str(status)
 
 
 def webhook_key(hook: TeamsWebhookConfig, index: int, environ: Mapping[str, str]) -> bytes:
