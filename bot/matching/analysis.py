@@ -125,7 +125,12 @@ def analyse(
 
 
 def _asking_partner(index: MatchIndex, surface: str, partners: frozenset[str]) -> str | None:
-    asking = {pid for pid, pattern in index.self_patterns.items() if pattern.search(surface)}
+    any_asking = index.any_self_pattern
+    asking = (
+        {pid for pid, pattern in index.self_patterns.items() if pattern.search(surface)}
+        if any_asking is not None and any_asking.search(surface)
+        else set()
+    )
     if not asking and len(partners) > 1:
         # "mag jw screenshots delen met de politie": about the one partner that is not
         # merely the object of the question.

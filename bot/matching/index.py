@@ -105,6 +105,15 @@ class MatchIndex:
         return COMMON_UNKNOWN_WEIGHT if token in self.common_words else self.unknown_idf
 
     @cached_property
+    def any_self_pattern(self) -> re.Pattern[str] | None:
+        """One pattern that matches wherever one of ``self_patterns`` does (an alternation
+        tries each at every position): most questions name no asker, and one search rules
+        out every partner's pattern at once. None without patterns."""
+        if not self.self_patterns:
+            return None
+        return re.compile("|".join(f"(?:{p.pattern})" for p in self.self_patterns.values()))
+
+    @cached_property
     def partner_phrase_lookup(
         self,
     ) -> tuple[Mapping[tuple[str, ...], frozenset[str]], tuple[int, ...]]:
