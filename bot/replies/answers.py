@@ -18,7 +18,9 @@ def render_answer(
     partners the question names, and then those rows are the point."""
     partner = knowledge.partner(entry.partner)
     rows = partner_rows(entry.answer, knowledge) if entry.partner == GENERAL_PARTNER else ()
-    named = named_partners(question, knowledge) & {row[0] for row in rows}
+    # Only a comparison's rows can be narrowed: without rows, nothing named matters (and
+    # finding the names cost a third of rendering an answer).
+    named = named_partners(question, knowledge) & {row[0] for row in rows} if rows else frozenset()
     shown = tuple((label, text) for pid, label, text in rows if not named or pid in named)
     every = tuple((label, text) for _, label, text in rows)
     # Named partners: their rows are the point, the lead about all partners is not.
