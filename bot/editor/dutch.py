@@ -12,7 +12,7 @@ FIELD_NAMES = {
     "partner": "Partner",
     "topic": "Onderwerp",
     "question": "Vraag",
-    "lead": "Inleiding",
+    "lead": "Lead",
     "alternates": "Andere formuleringen",
     "keywords": "Trefwoorden",
     "answer": "Antwoord",
