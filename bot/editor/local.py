@@ -23,8 +23,6 @@ from bot.editor.context import EditorContext, LocalKnowledge
 from bot.editor.previews import CardBuilder
 from bot.editor.web import add_editor
 
-DEFAULT_PORT = 8765
-
 
 def local_editor(folder: Path) -> Editor:
     """Who is editing: git's user.name/user.email for the folder, else the login name."""
