@@ -88,6 +88,22 @@ def query(index: MatchIndex, analysis: Analysis) -> Query | None:
     )
 
 
+def word_bounds(
+    index: MatchIndex, prepared: Query, words: Iterable[str]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Per word, the most it can add to any entry's score, in two shares: of the coverage
+    (``cover``), and of the best possible phrasing cosine (``phrase``: its weight squared
+    over the question norm times the largest 1/norm of a phrasing holding it). The bounded
+    passes (``topk``, ``textlists``) prune with sums of these; their proofs rest on them."""
+    total, norm = prepared.total_weight, prepared.query_norm
+    cover = {t: COVERAGE_WEIGHT * prepared.weights[t] / total for t in words}
+    phrase = {
+        t: PHRASING_WEIGHT * prepared.squared[t] * index.max_inverse_norm.get(t, 0.0) / norm
+        for t in cover
+    }
+    return cover, phrase
+
+
 def topic_bonus(
     index: MatchIndex, analysis: Analysis, adjustment: Mapping[str, float]
 ) -> dict[int, float]:

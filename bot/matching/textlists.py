@@ -51,7 +51,7 @@ from itertools import compress, repeat
 from operator import add, ge, mul, truediv
 
 from bot.matching.index import MatchIndex
-from bot.matching.scoring import COVERAGE_WEIGHT, PHRASING_WEIGHT, Query, score_entry
+from bot.matching.scoring import PHRASING_WEIGHT, Query, score_entry, word_bounds
 
 SEED_POSTINGS = 300  # text postings read before the seeds are chosen (shortest lists first)
 SEED_POOL = 64  # entries with the best phrasings so far, of which ...
@@ -77,12 +77,7 @@ class TextListPass:
         self.index = index
         self.prepared = prepared
         self.count = count
-        total, norm = prepared.total_weight, prepared.query_norm
-        self.cover = {t: COVERAGE_WEIGHT * prepared.weights[t] / total for t in words}
-        self.phrase = {
-            t: PHRASING_WEIGHT * prepared.squared[t] * index.max_inverse_norm.get(t, 0.0) / norm
-            for t in words
-        }
+        self.cover, self.phrase = word_bounds(index, prepared, words)
         self.text_read: set[str] = set()
         self.bag_read: set[str] = set()
         self.dot: dict[int, float] = {}  # per phrasing, over ``text_read``

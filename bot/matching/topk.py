@@ -33,12 +33,12 @@ import math
 from bot.matching.analysis import Analysis
 from bot.matching.index import MatchIndex
 from bot.matching.scoring import (
-    COVERAGE_WEIGHT,
     PHRASING_WEIGHT,
     Query,
     prepared_scores,
     query,
     score_entry,
+    word_bounds,
 )
 from bot.matching.textlists import TextListPass
 
@@ -90,14 +90,8 @@ def _bag_lists(
     topic = prepared.topic
     topic_get = topic.get
     best_adjustment = max(prepared.adjustment.values()) + max(topic.values(), default=0.0)
-    bound = {
-        token: PHRASING_WEIGHT
-        * prepared.squared[token]
-        * index.max_inverse_norm.get(token, 0.0)
-        / prepared.query_norm
-        + COVERAGE_WEIGHT * prepared.weights[token] / prepared.total_weight
-        for token in words
-    }
+    cover, phrase = word_bounds(index, prepared, words)
+    bound = {token: phrase[token] + cover[token] for token in words}
     heaviest = sorted(words, key=lambda token: -bound[token])
     # What the words from each position on can add at most, lightest last.
     rest = [0.0] * (len(heaviest) + 1)
@@ -115,7 +109,7 @@ def _bag_lists(
             skipped = heaviest[position:]
             break
         # Each entry's own bound from the words it holds, with its precomputed 1/norm.
-        share = COVERAGE_WEIGHT * prepared.weights[token] / prepared.total_weight
+        share = cover[token]
         cosine_share = PHRASING_WEIGHT * prepared.squared[token] / prepared.query_norm
         for entry_index, inverse in zip(
             bag_postings[token], index.bag_inverse_norm[token], strict=True
