@@ -306,3 +306,39 @@ def test_an_uncovered_word_is_escaped_and_the_nearest_sections_are_numbered(
     assert reply.option_ids == tuple(entry.id for entry in entries)
     assert "<b>" not in reply.html
     assert "1. " in reply.text and "2. " in reply.text
+
+
+@pytest.mark.parametrize("word", ["doorzoeken", "t&h", "jan@example.nl", '<b>"x"</b>', "a*b_c"])
+def test_an_uncovered_word_is_filled_in_as_rendering_the_whole_text_would_show_it(
+    knowledge: KnowledgeBase, word: str
+) -> None:
+    # The fixed text goes through the knowledge caches with a placeholder; the word is
+    # escaped into each format afterwards. That must read exactly as rendering the filled
+    # text from scratch, and the caches must never hold the word.
+    from bot.replies.markup import USER_WORD, escape_markdown, knowledge_html, knowledge_plain
+
+    options = tuple(Match(entry, 40.0) for entry in knowledge.entries[:2])
+    decision = Decision("fallback", options, options=options, uncovered=(word,))
+    reply = render_decision(decision, "vraag", knowledge)
+    filled = reply.body_markdown
+    assert f"“{escape_markdown(word)}”" in filled
+    html_body = reply.html.split("\n<p><strong>Contact")[0]
+    assert html_body.endswith(MarkdownIt("commonmark").enable("table").render(filled).strip())
+    assert f"over “{word}”." in reply.text  # plain text shows the word as typed
+    assert f"“{word}”" in reply.short_text
+    assert f"“{escape_markdown(word)}”" in reply.markdown
+    for cache in (knowledge_html, knowledge_plain):
+        keys = _cache_keys(cache)
+        assert any(USER_WORD in key for key in keys)  # the text went through the cache ...
+        assert not any(word in key for key in keys)  # ... and the word did not
+
+
+def _cache_keys(cache: object) -> list[str]:
+    """The texts an ``lru_cache`` holds: the keys of the dicts it refers to."""
+    import gc
+
+    keys: list[str] = []
+    for referent in gc.get_referents(cache):
+        if isinstance(referent, dict):
+            keys.extend(str(key) for key in referent)
+    return keys

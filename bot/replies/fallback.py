@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from bot.knowledge import KnowledgeBase
 from bot.models import Decision, Entry, Match, Question, Reply
 from bot.replies.layout import build, noted, option_label
-from bot.replies.markup import escape_markdown, quote_user_text
+from bot.replies.markup import USER_WORD, escape_markdown, quote_user_text
 
 INFOGRAPHIC = "De informatiepositie van partners in de online leefwereld"
 
@@ -84,10 +84,9 @@ def render_fallback(
 def _render_uncovered(question: str, knowledge: KnowledgeBase, decision: Decision) -> Reply:
     """The question is in the infographic's words but about something it never mentions
     (the matcher's ``Decision.uncovered``): say so plainly and offer the nearest sections."""
-    word = escape_markdown(decision.uncovered[0])
     labels = tuple(option_label(match.entry, knowledge) for match in decision.options)
     body = (
-        f"De infographic zegt niets over “{word}”. Het dichtst in de buurt komen:\n\n"
+        f"De infographic zegt niets over “{USER_WORD}”. Het dichtst in de buurt komen:\n\n"
         + "\n".join(f"{number}. {label}" for number, label in enumerate(labels, start=1))
         + "\n\nAntwoord met het nummer als een daarvan je vraag beantwoordt."
     )
@@ -100,8 +99,10 @@ def _render_uncovered(question: str, knowledge: KnowledgeBase, decision: Decisio
         contacts=knowledge.contacts,
         decision=decision,
         quoted=quote_user_text(question) or None,
-        # Not knowledge_body: the body names the user's word, which the renderers' caches
-        # of knowledge text must never hold.
+        # The body is fixed and knowledge text but for the user's word: rendered through the
+        # knowledge caches, which never see the word (it is filled in afterwards, escaped).
+        knowledge_body=True,
+        user_word=decision.uncovered[0],
     )
 
 

@@ -18,7 +18,9 @@ from bot.replies.comparison import (
 from bot.replies.footer import CONTACTS_HEADING, contacts_markdown, contacts_plain
 from bot.replies.markup import (
     escape_html,
+    escape_html_text,
     escape_markdown,
+    fill,
     inline_html,
     knowledge_html,
     knowledge_plain,
@@ -44,11 +46,26 @@ class _Parts:
             self.html.append(html)
 
 
-def _section(parts: _Parts, body: str, rows: Sequence[tuple[str, str]], *, trusted: bool) -> None:
-    """A body (Markdown) and, after it, its comparison rows as a table or aligned text."""
+def _section(
+    parts: _Parts,
+    body: str,
+    rows: Sequence[tuple[str, str]],
+    *,
+    trusted: bool,
+    word: str | None = None,
+) -> None:
+    """A body (Markdown) and, after it, its comparison rows as a table or aligned text.
+    With ``word``, the body is trusted text holding ``USER_WORD`` where that user's word goes:
+    the text goes through the knowledge caches and the word is filled in per format."""
     render = knowledge_html if trusted else markdown_to_html
     plain = knowledge_plain if trusted else markdown_to_plain
-    if body:
+    if body and word is not None:
+        parts.add(
+            fill(body, word, escape_markdown),
+            fill(knowledge_plain(body), word, str),
+            fill(knowledge_html(body), word, escape_html_text),
+        )
+    elif body:
         parts.add(body, plain(body), render(body))
     if rows:
         parts.add(comparison_markdown(rows), comparison_plain(rows), comparison_html(rows))
@@ -72,12 +89,17 @@ def build(
     comparison_in_lead: bool = False,
     detail: str | None = None,
     knowledge_body: bool = False,
+    user_word: str | None = None,
 ) -> Reply:
     """Render every format from one structure, so they can never say different things.
 
     The point first: title, ``lead`` (or, without a lead, the whole body), then the detail
     (``body_markdown``; in Matrix HTML folded in ``<details>``), then one footer line with
     partner and source, the legal note and the contact addresses.
+
+    ``user_word``: a word of the user's that ``body_markdown`` names at ``USER_WORD``; the
+    body is otherwise fixed or knowledge text, rendered through the knowledge caches (which
+    never hold the word), with the word escaped into each format afterwards.
     """
     if detail is None:
         detail = without_comparison_rows(body_markdown, comparison) if comparison else body_markdown
@@ -95,11 +117,11 @@ def build(
             f"<p>Je vroeg: “{escape_html(quoted)}”</p>",
         )
     if folds:
-        _section(head, lead, lead_rows, trusted=knowledge_body)
+        _section(head, lead, lead_rows, trusted=knowledge_body, word=user_word)
         more = _Parts()
-        _section(more, detail, detail_rows, trusted=knowledge_body)
+        _section(more, detail, detail_rows, trusted=knowledge_body, word=user_word)
     else:
-        _section(head, detail, lead_rows, trusted=knowledge_body)
+        _section(head, detail, lead_rows, trusted=knowledge_body, word=user_word)
         more = _Parts()
     foot = _Parts()
     facts = []
@@ -122,6 +144,9 @@ def build(
             f"<p><strong>{CONTACTS_HEADING}</strong></p>"
             + knowledge_html(contacts_markdown(listed)),
         )
+    if user_word is not None:
+        body_markdown = fill(body_markdown, user_word, escape_markdown)
+        detail = fill(detail, user_word, escape_markdown)
     html = head.html
     if more.html:
         html = [

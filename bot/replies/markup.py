@@ -7,6 +7,7 @@ disabled. User text is only ever quoted, and is escaped for the format it goes i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -29,6 +30,25 @@ def markdown_to_html(markdown: str) -> str:
 # question, and rendering them is most of the cost of a reply: render each once. Only
 # knowledge text goes through this cache, never a user's words.
 knowledge_html = lru_cache(maxsize=4096)(markdown_to_html)
+
+
+# Stands for a user's word in a reply's fixed text, so that text can still go through the
+# knowledge caches above: ``fill`` puts the word in afterwards, escaped for each format.
+# A private-use character: no keyboard, token or knowledge text holds it.
+USER_WORD = "\ue000"
+
+
+def fill(rendered: str, word: str, escape: Callable[[str], str]) -> str:
+    """``rendered`` with the ``USER_WORD`` placeholder replaced by ``escape(word)``."""
+    return rendered.replace(USER_WORD, escape(word))
+
+
+def escape_html_text(text: str) -> str:
+    """Text escaped as markdown-it escapes a paragraph's text (``&``, ``<``, ``>``, ``"``),
+    so a word filled into cached HTML gives the bytes rendering the filled text would."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 def markdown_to_plain(markdown: str) -> str:
