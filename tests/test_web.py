@@ -352,6 +352,41 @@ async def test_signed_json_the_parser_refuses_is_a_counted_400(
     assert questions_answered(metrics) == 0
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"type": "message", "text": "\\ud800 vraag"}',  # a lone surrogate: no text in UTF-8
+        '{"type": "message", "text": "vraag"}'.encode("utf-16"),  # JSON between systems is UTF-8
+        b'{"type": "message", "text": "vraag", "id": NaN}',
+    ],
+    ids=["lone-surrogate", "utf-16", "nan"],
+)
+async def test_json_that_is_not_interoperable_is_a_400(
+    client: TestClient[Any, Any], metrics: Metrics, body: bytes
+) -> None:
+    response = await post(client, body)
+    assert response.status == 400
+    assert "not JSON" in (await response.json())["error"]
+    assert questions_answered(metrics) == 0
+
+
+async def test_a_byte_order_mark_before_the_activity_is_ignored(
+    client: TestClient[Any, Any],
+) -> None:
+    # RFC 8259 section 8.1 lets a parser ignore it; the signature still covers it.
+    response = await post(client, b"\xef\xbb\xbf" + encode(activity(GOOD)))
+    assert response.status == 200
+    assert card_of(await response.json())["type"] == "AdaptiveCard"
+
+
+async def test_the_reply_is_utf8_json_with_its_charset(client: TestClient[Any, Any]) -> None:
+    response = await post(client, encode(activity("wat doet de politie online?")))
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    raw = await response.read()
+    assert json.loads(raw.decode("utf-8")) == await response.json()
+    assert "\\u" not in raw.decode("utf-8")  # Dutch quotes and accents as UTF-8, not escapes
+
+
 async def test_missing_text_in_the_documented_activity_is_400(
     client: TestClient[Any, Any], metrics: Metrics
 ) -> None:
@@ -590,3 +625,12 @@ def test_missing_token_is_a_config_error(knowledge: KnowledgeBase) -> None:
     config = _config()
     with pytest.raises(ConfigError, match=r"teams\.webhooks\[1\]\.token"):
         served(config, Assistant(knowledge, config), Metrics(), {"TEAMS_WIJKTEAM": "AAAA"})
+
+
+def test_a_text_orjson_refuses_is_still_encoded() -> None:
+    # A lone surrogate can reach a reply from the knowledge (YAML's "\ud800" escape):
+    # the stdlib encoder's \u escape is then the one way to send it as JSON.
+    from bot.transports.teams.webhook import encode_json
+
+    assert encode_json({"text": "a\ud800b"}) == b'{"text":"a\\ud800b"}'
+    assert json.loads(encode_json({"text": "“één”"})) == {"text": "“één”"}

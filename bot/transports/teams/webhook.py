@@ -20,6 +20,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
+import orjson
 from aiohttp import web
 
 from bot.config import ConfigError, TeamsConfig, TeamsWebhookConfig, resolve_secret
@@ -34,14 +35,24 @@ log = logging.getLogger(__name__)
 
 TIMEOUT_TEXT = "Dat duurde te lang, het antwoord is niet op tijd klaar. Probeer het opnieuw."
 _READ_CHUNK = 64 * 1024
-# Compact separators and no circular-reference check: a card dict is a tree, and the
-# smaller body is the same JSON (json.dumps' defaults cost 15 us of a reply's ~0.4 ms).
-_ENCODE = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+# The stdlib encoder, only for a text orjson refuses (a lone surrogate, which YAML's "\ud800"
+# escape could put in the knowledge): then the reply still goes out, with \u escapes.
+_STDLIB_ENCODE = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+_JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+
+
+def encode_json(data: object) -> bytes:
+    """Compact UTF-8 JSON. orjson takes about a tenth of the stdlib encoder's time, which
+    was 8 % of the server's CPU per webhook request."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:
+        return _STDLIB_ENCODE(data).encode("ascii")
 
 
 def json_response(data: object, status: int = 200) -> web.Response:
-    """``web.json_response`` with the compact encoder (the same Content-Type)."""
-    return web.Response(text=_ENCODE(data), status=status, content_type="application/json")
+    """``web.json_response`` with the compact encoder (the same Content-Type and charset)."""
+    return web.Response(body=encode_json(data), status=status, headers=_JSON_HEADERS)
 
 
 # --- signature ------------------------------------------------------------------------------
