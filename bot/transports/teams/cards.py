@@ -6,11 +6,12 @@ Cards stay at a version Teams desktop and mobile both render.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
+
+import orjson
 
 from bot.models import Reply
 from bot.replies import without_comparison_rows
@@ -129,11 +130,13 @@ def _contact_blocks(reply: Reply, body: list[dict[str, Any]]) -> list[dict[str, 
     with_email = [contact for contact in reply.contacts if contact.email]
     if not with_email:
         return []  # most replies: no need to serialise the body to look for addresses
-    shown = json.dumps(body, ensure_ascii=False)
+    # The search json.dumps(body, ensure_ascii=False) allowed, in a tenth of its time:
+    # orjson writes the same characters, as UTF-8.
+    shown = orjson.dumps(body)
     return [
         _text_block(f"{contact.name}: {contact.email}", spacing="Small")
         for contact in with_email
-        if contact.email not in shown
+        if contact.email.encode() not in shown
     ]
 
 
