@@ -172,7 +172,7 @@ BREAKAGES = {
         'question: "Wat mag de politie online?"',
         "question: Wat mag: de politie online?",
         "YAML-fout",
-        None,
+        "politie-online",  # the entry whose lines hold the error
         "question: Wat mag: de politie",
     ),
     "unknown field": Breakage(
@@ -478,10 +478,14 @@ def test_every_syntax_error_in_one_file_is_reported_with_the_other_mistakes(
     # And a plain mistake in an intact entry of another file.
     _apply(folder, BREAKAGES["unknown topic"])
     problems = problems_of(folder)
-    syntax = [(p.file, p.line) for p in problems if p.message.startswith("YAML-fout")]
-    assert syntax == [
-        ("knowledge/entries/politie.yaml", line_of(politie, "question: Wat mag: de")),
-        ("knowledge/entries/politie.yaml", line_of(politie, "\ttopic:")),
+    syntax = [(p.file, p.line, p.entry) for p in problems if p.message.startswith("YAML-fout")]
+    assert syntax == [  # file, line and entry, as for every other mistake
+        (
+            "knowledge/entries/politie.yaml",
+            line_of(politie, "question: Wat mag: de"),
+            "politie-online",
+        ),
+        ("knowledge/entries/politie.yaml", line_of(politie, "\ttopic:"), "politie-opleidingen"),
     ]
     assert all("Tip: " in p.message for p in problems if p.message.startswith("YAML-fout"))
     assert any(p.file == "knowledge/entries/handhaving.yaml" for p in problems)

@@ -187,6 +187,31 @@ def test_recovery_reads_each_list_item_on_its_own(tmp_path: Path) -> None:
     assert [item.value["id"].value for item in node.value["entries"].value] == ["b"]
 
 
+def test_each_syntax_error_names_the_item_it_is_in(tmp_path: Path) -> None:
+    # As validation problems name their entry: "politie.yaml:49 [politie-online]: ...".
+    path = tmp_path / "entries.yaml"
+    path.write_text(
+        "entries:\n"
+        "  - id: a\n    q: Let op: fout\n"  # line 3: the error on the item's second line
+        "  - partner: p\n    id: 'b-2'  # opmerking\n   q: x\n"  # id not first; line 6
+        "  - q: 'geen id': fout\n"  # line 7: an item without an id names none
+        "  - id: d\n    nested:\n      id: niet-deze\n",
+        encoding="utf-8",
+    )
+    _node, problems = read_with_recovery(path)
+    assert [(p.line, p.item) for p in problems] == [(3, "a"), (6, "b-2"), (7, None)]
+
+
+def test_an_unclosed_quote_names_the_item_where_it_opens(tmp_path: Path) -> None:
+    path = tmp_path / "entries.yaml"
+    path.write_text(
+        'entries:\n  - id: a\n    q: x\n  - id: b\n    q: "open\n  - id: c\n    q: y\n',
+        encoding="utf-8",
+    )
+    _node, problems = read_with_recovery(path)
+    assert [(p.line, p.item) for p in problems] == [(5, "b")]
+
+
 def test_recovery_keeps_the_whole_file_message_for_other_shapes(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text("web:\n  port: 1\nmatching: [1, 2\n", encoding="utf-8")

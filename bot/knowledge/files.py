@@ -34,7 +34,7 @@ def read_yaml(path: Path, root: Path, problems: list[Problem]) -> Node | None:
         return None
     node, yaml_problems = read_with_recovery(path)
     for problem in yaml_problems:
-        problems.append(Problem(name, problem.line, None, problem.for_editors()))
+        problems.append(Problem(name, problem.line, problem.item, problem.for_editors()))
     if node is None and not yaml_problems:
         problems.append(Problem(name, 1, None, "het bestand is leeg"))
     return node

@@ -22,6 +22,9 @@ class YamlProblem(Exception):
         # False for a problem of the whole file (size, encoding, too many values): reading
         # its parts one by one would not find anything else.
         self.local = local
+        # The ``id`` of the list item (entry, partner, contact) holding ``line``, when the
+        # file is a list and that item names one: set by ``read_with_recovery``.
+        self.item: str | None = None
         super().__init__(english)
 
     def for_editors(self) -> str:

@@ -4,7 +4,8 @@ A YAML parser stops at its first error, so an editor fixing a file would see one
 run of ``partnerbot check``. Knowledge files are one top-level key holding a list of items
 (``entries:``, ``partners:`` ...), so after an error each item is parsed on its own, at its
 own lines: every broken item is reported, and the intact ones are returned so that their
-validation problems can be reported in the same run.
+validation problems can be reported in the same run. Each problem inside an item names that
+item's ``id`` (when it has a readable one), as validation problems name their entry.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from bot.safe_yaml.reader import Located, decode, parse_yaml, read_yaml_file
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*):\s*(?:#.*)?$")
 _ITEM = re.compile(r"^( *)-(?: |$)")
+# An item's own ``id:`` key, on its first line ("- id: x") or at its keys' indentation.
+_ID_VALUE = r"id:[ \t]*(['\"]?)([\w.-]+)\1[ \t]*(?:#.*)?$"
 
 
 def read_with_recovery(path: Path) -> tuple[Located | None, list[YamlProblem]]:
@@ -35,8 +38,40 @@ def read_with_recovery(path: Path) -> tuple[Located | None, list[YamlProblem]]:
     recovered = recover_items(text)
     if recovered is None or not recovered[1]:
         # Not a list file, or the error only shows across items: the whole-file message.
+        name_items(text, [first])
         return None, [first]
+    name_items(text, recovered[1])
     return recovered
+
+
+def name_items(text: str, problems: list[YamlProblem]) -> None:
+    """Set each problem's ``item`` to the id of the list item its line falls in."""
+    lines = text.splitlines()
+    header = _header(lines)
+    starts = _item_starts(lines, header) if header is not None else None
+    if not starts:
+        return
+    for problem in problems:
+        inside = [start for start in starts if start < problem.line]  # line is 1-based
+        if inside and problem.line > 0:
+            start = inside[-1]
+            end = next((later for later in starts if later > start), len(lines))
+            problem.item = _item_id(lines[start:end])
+
+
+def _item_id(lines: list[str]) -> str | None:
+    """The ``id`` an item's own lines give it, or None."""
+    first = _ITEM.match(lines[0])
+    if first is None:
+        return None
+    dash = first.group(1)
+    found = re.match(rf"{dash}-[ \t]+{_ID_VALUE}", lines[0])
+    keys = " " * (len(dash) + 2)
+    for line in lines[1:]:
+        if found is not None:
+            break
+        found = re.match(rf"{keys}{_ID_VALUE}", line)
+    return found.group(2) if found is not None else None
 
 
 def recover_items(text: str) -> tuple[Located, list[YamlProblem]] | None:
