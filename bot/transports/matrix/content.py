@@ -3,6 +3,7 @@ bot sends (rich replies in threads, notices, stable transaction ids). No client,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable
@@ -32,17 +33,35 @@ def strip_html_reply_fallback(formatted_body: str) -> str:
     return _MX_REPLY.sub("", formatted_body)
 
 
-def mentions_bot_by_pill(formatted_body: str, user_id: str) -> bool:
-    """A matrix.to link to the bot (a "pill"), plain or percent-encoded."""
+# The patterns below depend only on the bot's id and names, which are the same for every
+# message: compiled once each rather than built, escaped and looked up per message.
+
+
+@functools.lru_cache(maxsize=64)
+def _pill_pattern(user_id: str) -> re.Pattern[str]:
     encoded = re.escape(user_id.replace("@", "%40").replace(":", "%3A"))
     pattern = rf"https://matrix\.to/#/(?:{re.escape(user_id)}|{encoded})(?![\w.=\-/])"
-    return re.search(pattern, formatted_body, re.IGNORECASE) is not None
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def mentions_bot_by_pill(formatted_body: str, user_id: str) -> bool:
+    """A matrix.to link to the bot (a "pill"), plain or percent-encoded."""
+    return _pill_pattern(user_id).search(formatted_body) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _leading_name_patterns(names: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """One pattern per name, longest name first (a longer name is tried before its prefix)."""
+    return tuple(
+        re.compile(rf"\s*@?{re.escape(name.lstrip('@'))}(?![\w-])[\s:,;!.-]*", re.I)
+        for name in sorted({n for n in names if n}, key=len, reverse=True)
+    )
 
 
 def strip_leading_name(body: str, names: Iterable[str]) -> tuple[str, bool]:
     """Remove the bot's name (or id) at the start, as in "Partnerwijzer: vraag"; report it."""
-    for name in sorted({n for n in names if n}, key=len, reverse=True):
-        match = re.match(rf"\s*@?{re.escape(name.lstrip('@'))}(?![\w-])[\s:,;!.-]*", body, re.I)
+    for pattern in _leading_name_patterns(tuple(names)):
+        match = pattern.match(body)
         if match:
             return body[match.end() :], True
     return body, False

@@ -95,9 +95,10 @@ class EventReader:
         self._seen = seen
         self._not_before = not_before
         self._offers = offers
+        self._address_hint = address_hint(self._me, config.assistant.command_prefix)
 
     def address_hint(self) -> str:
-        return address_hint(self._me, self._config.assistant.command_prefix)
+        return self._address_hint
 
     def read(self, event: Event, room: Room) -> Reading:
         if isinstance(event, MegolmEvent):
@@ -185,5 +186,5 @@ class EventReader:
             always_addressed=room.direct,
             private=room.direct,
             can_post_later=True,
-            address_hint=self.address_hint(),
+            address_hint=self._address_hint,
         )

@@ -66,15 +66,31 @@ class Rooms:
         self._clock = clock
         self._invites_seen: set[str] = set()
         self._unserved_logged: set[str] = set()
+        # What the store has said yes to, asked once per room instead of once per message:
+        # the store only ever adds joined and direct rooms, so a yes stays true.
+        self._joined: set[str] = set()
+        self._direct: set[str] = set()
 
     def serves(self, room_id: str) -> bool:
         """Only configured rooms are served: an allowed room, the admin room, or a room the
         bot joined on an invite it was allowed to accept."""
-        return (
-            room_id in self._matrix.allowed_rooms
-            or room_id == self._config.admins.room
-            or self._store.joined_on_allowed_invite(room_id)
-        )
+        if room_id in self._joined:
+            return True
+        if room_id in self._matrix.allowed_rooms or room_id == self._config.admins.room:
+            return True
+        if self._store.joined_on_allowed_invite(room_id):
+            self._joined.add(room_id)
+            return True
+        return False
+
+    def is_direct(self, room_id: str) -> bool:
+        """Whether the bot was invited to the room as a 1:1 chat (every message is for it)."""
+        if room_id in self._direct:
+            return True
+        if self._store.is_direct(room_id):
+            self._direct.add(room_id)
+            return True
+        return False
 
     async def serves_joined(self, client: AsyncClient, room_id: str, events: list[Any]) -> bool:
         """Whether to serve a joined room; when the store does not know it (lost, or joined

@@ -222,22 +222,16 @@ class MatrixTransport:
         while not stop.is_set():
             delay = backoff.next()
             try:
-                stopped, response = await until_stopped(
-                    client.sync(
-                        timeout=0 if first else SYNC_TIMEOUT_MS,
-                        sync_filter=sync_filter,
-                        since=since,
-                        # nio keeps no room state across restarts: fetch it all on the first sync
-                        full_state=True if first else None,
-                    ),
-                    stop,
+                stopped, synced = await until_stopped(
+                    self._sync_once(client, sync_filter, since, first, answer), stop
                 )
             except NETWORK_ERRORS:
                 log.warning("sync failed: homeserver unreachable; retrying in %.1f s", delay)
                 await wait_or_stop(stop, delay)
                 continue
-            if stopped:
+            if stopped or synced is None:
                 return
+            response, tasks = synced
             if not isinstance(response, SyncResponse):
                 response = as_error(response)
                 if not is_transient(response):
@@ -247,8 +241,6 @@ class MatrixTransport:
                 await wait_or_stop(stop, delay)
                 continue
             backoff.reset()
-            tasks = await self._handle_sync(client, response, since, answer)
-            self._keeper.add(response.next_batch, tasks)
             since = response.next_batch
             first, answer = False, True
             self.ready.set()
@@ -260,6 +252,32 @@ class MatrixTransport:
             if tasks:
                 await asyncio.wait(tasks, timeout=REPLIES_FIRST_SECONDS)
             await self._maintain_keys(client)
+
+    async def _sync_once(
+        self,
+        client: AsyncClient,
+        sync_filter: dict[str, Any],
+        since: str | None,
+        first: bool,
+        answer: bool,
+    ) -> tuple[object, list[asyncio.Task[Any]]]:
+        """One sync and, when it succeeds, its handling (replies started, the token handed to
+        the keeper), in the task that ``until_stopped`` runs: a reply starts as soon as the
+        sync is in, without waking the sync loop first (two event-loop turns, about 0.07 ms
+        on the bench). A stop abandons the handling too; the token of a batch abandoned
+        before it reached the keeper is never saved, so its questions come again."""
+        response = await client.sync(
+            timeout=0 if first else SYNC_TIMEOUT_MS,
+            sync_filter=sync_filter,
+            since=since,
+            # nio keeps no room state across restarts: fetch it all on the first sync
+            full_state=True if first else None,
+        )
+        if not isinstance(response, SyncResponse):
+            return response, []
+        tasks = await self._handle_sync(client, response, since, answer)
+        self._keeper.add(response.next_batch, tasks)
+        return response, tasks
 
     async def _maintain_keys(self, client: AsyncClient) -> None:
         """What ``sync_forever`` does between syncs for encryption; failures retry next sync."""
@@ -340,7 +358,7 @@ class MatrixTransport:
     def _consider(
         self, client: AsyncClient, room: MatrixRoom, event: Any, answer: bool
     ) -> asyncio.Task[Any] | None:
-        facts = Room(room.room_id, self._store.is_direct(room.room_id), room.user_name(self._me))
+        facts = Room(room.room_id, self._rooms.is_direct(room.room_id), room.user_name(self._me))
         reading = self._reader.read(event, facts)
         if isinstance(reading, Feedback):
             if self._store.record_feedback(
