@@ -10,6 +10,7 @@ item's ``id`` (when it has a readable one), as validation problems name their en
 
 from __future__ import annotations
 
+import bisect
 import re
 from pathlib import Path
 
@@ -51,12 +52,13 @@ def name_items(text: str, problems: list[YamlProblem]) -> None:
     starts = _item_starts(lines, header) if header is not None else None
     if not starts:
         return
+    ends = [*starts[1:], len(lines)]
     for problem in problems:
-        inside = [start for start in starts if start < problem.line]  # line is 1-based
-        if inside and problem.line > 0:
-            start = inside[-1]
-            end = next((later for later in starts if later > start), len(lines))
-            problem.item = _item_id(lines[start:end])
+        # The last item starting at or before the problem's line (0-based: line - 1); a
+        # binary search, as a broken file can hold thousands of items and problems.
+        position = bisect.bisect_right(starts, problem.line - 1) - 1
+        if problem.line > 0 and position >= 0:
+            problem.item = _item_id(lines[starts[position] : ends[position]])
 
 
 def _item_id(lines: list[str]) -> str | None:
