@@ -162,3 +162,36 @@ def test_the_text_lists_pass_builds_on_the_entries_a_given_up_bag_pass_scored(
             assert all(full[i] == score for i, score in bounded.items()), (question, count)
     # Some questions reached the text lists' pass with at least a floor's worth of scores.
     assert any(scored >= MIN_RANKED for scored in handed), handed
+
+
+@pytest.mark.parametrize("seed", [None, 3, 4])
+def test_the_full_scoring_equals_scoring_each_entry_phrasing_by_phrasing(seed: int | None) -> None:
+    # ``prepared_scores`` reads each word's phrasings grouped by entry and sums word by
+    # word only the phrasings holding several of the question's words; ``score_entry``
+    # sums every phrasing of one entry. Every candidate's score must be the same float.
+    knowledge = load_knowledge() if seed is None else _random_knowledge(seed, 120)
+    matcher = Matcher(knowledge)
+    index = matcher.index
+    rng = random.Random(seed)
+    questions = QUESTIONS + [entry.question for entry in index.entries]
+    questions += [
+        " ".join(rng.sample(entry.answer.split(), min(6, len(entry.answer.split()))))
+        for entry in index.entries
+    ]
+    several = 0  # questions whose best phrasing of some entry holds two or more words
+    for question in questions:
+        prepared = scoring.query(index, matcher.analyse(question))
+        if prepared is None:
+            continue
+        scored = scoring.prepared_scores(index, prepared)
+        for entry_index, score in scored.items():
+            assert score == scoring.score_entry(index, prepared, entry_index), question
+        words = prepared.words
+        several += any(
+            len(words & index.text_tokens[text_index]) >= 2
+            for entry_index in scored
+            for text_index in range(
+                index.entry_text_start[entry_index], index.entry_text_start[entry_index + 1]
+            )
+        )
+    assert several > len(questions) // 2

@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter
 
@@ -32,6 +32,9 @@ from bot.text import (
     normalize,
     tokenize,
 )
+
+# Per word: entries, their smallest phrasing norm holding it, a mask of those phrasings.
+TextGroups = tuple[tuple[int, ...], tuple[float, ...], tuple[int, ...]]
 
 UBIQUITOUS_MIN_POSTINGS = 5000
 UBIQUITOUS_SHARE = 0.1
@@ -95,6 +98,9 @@ class MatchIndex:
     topic_labels: Mapping[str, tuple[frozenset[str], ...]]
     label_entries: Mapping[frozenset[str], tuple[int, ...]]
     sorted_words: tuple[str, ...]  # every known word, sorted: prefix lookups by bisection
+    # ``text_groups``' results, per word: derived from the knowledge alone, made on first use
+    # (for all words at once they would cost a sixth of a large knowledge's build time).
+    _text_groups: dict[str, TextGroups] = field(default_factory=dict, compare=False, repr=False)
 
     def weight(self, token: str) -> float:
         """IDF of a known word; an unknown word weighs as much as a word of a single entry,
@@ -126,6 +132,22 @@ class MatchIndex:
                 partners[phrase].add(partner_id)
         lookup = {phrase: frozenset(ids) for phrase, ids in partners.items()}
         return lookup, tuple(sorted({len(phrase) for phrase in lookup}))
+
+    def text_groups(self, token: str) -> TextGroups | None:
+        """A word's ``text_postings`` grouped by entry, as three aligned tuples: the entries
+        with a phrasing holding it, the smallest norm of such a phrasing (the one whose
+        cosine the word alone makes largest), and a mask of those phrasings (bit i: the
+        entry's i-th). Full scoring reads these instead of every phrasing (``scoring``).
+        None for a word no phrasing holds."""
+        found = self._text_groups.get(token)
+        if found is None:
+            texts = self.text_postings.get(token)
+            if not texts:
+                return None
+            found = self._text_groups[token] = _group_by_entry(
+                texts, self.text_entry, self.text_norm, self.entry_text_start
+            )
+        return found
 
     def lemma_of(self, token: str) -> str:
         return self.lemmas.get(token, token)
@@ -338,6 +360,32 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         label_entries={label: tuple(found) for label, found in label_entries.items()},
         sorted_words=tuple(sorted(idf)),
     )
+
+
+def _group_by_entry(
+    texts: Sequence[int],
+    text_entry: Sequence[int],
+    text_norm: Sequence[float],
+    entry_text_start: Sequence[int],
+) -> TextGroups:
+    entries: list[int] = []
+    norms: list[float] = []
+    masks: list[int] = []
+    last = -1
+    for text_index in texts:  # ascending, so an entry's phrasings are consecutive
+        entry_index = text_entry[text_index]
+        bit = 1 << (text_index - entry_text_start[entry_index])
+        norm = text_norm[text_index]
+        if entry_index != last:
+            last = entry_index
+            entries.append(entry_index)
+            norms.append(norm)
+            masks.append(bit)
+        else:
+            masks[-1] |= bit
+            if norm < norms[-1]:
+                norms[-1] = norm
+    return tuple(entries), tuple(norms), tuple(masks)
 
 
 class _Lemmas(dict[str, str]):
