@@ -165,7 +165,7 @@ class FollowUp:
 
 def parse_follow_up(text: str, previous: Entry, matcher: Matcher) -> FollowUp | None:
     """ "en de gemeente?" after an answer: the same topic for the partner now named."""
-    folded = " ".join(tokenize(text))
+    folded = matcher.surface(text)
     words = folded.split()
     if not words or len(words) > 10:
         return None
@@ -201,7 +201,7 @@ def same_partner_topic(text: str, previous: Entry, matcher: Matcher) -> Decision
     partner named, when it picks that partner's entries; else None (a new question)."""
     if previous.partner == GENERAL_PARTNER:
         return None
-    words = tokenize(text)
+    words = matcher.surface(text).split()
     if not words or len(words) > 10:
         return None
     if matcher.detect_partners(matcher.query_tokens(text)) - {GENERAL_PARTNER}:
@@ -235,7 +235,7 @@ def bare_number(text: str) -> bool:
 
 def role_request_partner(text: str, matcher: Matcher) -> str | None:
     """The partner in "wat kan de gemeente voor mij betekenen?", if exactly one is named."""
-    found = _ROLE_REQUEST.search(" ".join(tokenize(text)))
+    found = _ROLE_REQUEST.search(matcher.surface(text))
     if not found:
         return None
     subject = found.group("subject") or found.group("subject2") or ""

@@ -260,7 +260,15 @@ def analyze_pairs(
 ) -> list[tuple[str, str]]:
     """``analyze`` as (surface, lemma) pairs: building an index analyses every text of the
     knowledge, and a pair costs a fraction of a ``Word`` to make."""
-    surfaces = synonyms.apply(tokenize(text))
+    return token_pairs(tokenize(text), synonyms, lemmatize)
+
+
+def token_pairs(
+    tokens: Sequence[str], synonyms: SynonymTable = EMPTY_SYNONYMS, lemmatize: Lemmatizer = lemma
+) -> list[tuple[str, str]]:
+    """``analyze_pairs`` of a text already tokenised (``tokenize``): a question's tokens
+    are also read for other things, and tokenising is a good part of reading."""
+    surfaces = synonyms.apply(tokens)
     lemmas = list(map(lemmatize, surfaces))
     replaced = synonyms.apply(lemmas)
     if replaced == lemmas:

@@ -7,10 +7,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.matching.english import english_to_dutch
+from bot.matching.english import english_tokens_to_dutch
 from bot.matching.index import MatchIndex
 from bot.models import GENERAL_PARTNER
-from bot.text import MAX_MATCH_CHARS, Word, analyze, fold, tokenize
+from bot.text import MAX_MATCH_CHARS, Word, analyze, fold, token_pairs, tokenize
 
 # Questions about things the infographic never covers: costs, dates and times, phone
 # numbers, the weather, pay. Folded surface forms, matched before lemmatisation. They lower
@@ -56,15 +56,25 @@ QueryWords = tuple[tuple[Word, tuple[str, ...]], ...]
 
 @dataclass(frozen=True)
 class Reading:
-    """A text read in the knowledge's terms: its words, and whether it was English."""
+    """A text read in the knowledge's terms: its words, whether it was English, and its
+    folded tokens joined by spaces, as typed (the cues and role patterns search these)."""
 
     words: QueryWords
     english: bool
+    surface: str
 
 
 def read(index: MatchIndex, text: str) -> Reading:
-    dutch = english_to_dutch(text, index.glossary, index.synonyms, index.knows)
-    return Reading(tuple(_words(index, text if dutch is None else dutch)), dutch is not None)
+    # Tokenised once: the English check, the words and the surface all start from these.
+    tokens = tokenize(text)
+    dutch = english_tokens_to_dutch(tokens, index.glossary, index.synonyms, index.knows)
+    if dutch is None:
+        pairs = token_pairs(tokens, index.synonyms, index.lemma_of)
+        resolve = index.vocabulary.resolve
+        words = [(word, resolve(word)) for word in [Word(*pair) for pair in pairs]]
+    else:
+        words = _words(index, " ".join(dutch))
+    return Reading(tuple(words), dutch is not None, " ".join(tokens))
 
 
 def query_words(index: MatchIndex, text: str) -> list[tuple[Word, tuple[str, ...]]]:
@@ -101,7 +111,7 @@ def analyse(
     reading = reader(capped) if reader is not None else read(index, capped)
     words = reading.words
     tokens = [token for _, resolved in words for token in resolved]
-    surface = " ".join(tokenize(capped))
+    surface = reading.surface
     strong = _STRONG_CUES.search(surface) is not None
     weak = _WEAK_CUES.search(surface) is not None
     cue = (STRONG_CUE_FACTOR if strong else 1.0) * (WEAK_CUE_FACTOR if weak else 1.0)

@@ -167,7 +167,17 @@ def english_to_dutch(
     text: str, glossary: SynonymTable, synonyms: SynonymTable, known: Callable[[str], bool]
 ) -> str | None:
     """The question in the knowledge's Dutch words, or None when it does not read as English."""
-    tokens = tokenize(text)
+    dutch = english_tokens_to_dutch(tokenize(text), glossary, synonyms, known)
+    return None if dutch is None else " ".join(dutch)
+
+
+def english_tokens_to_dutch(
+    tokens: Sequence[str],
+    glossary: SynonymTable,
+    synonyms: SynonymTable,
+    known: Callable[[str], bool],
+) -> list[str] | None:
+    """``english_to_dutch`` of a text already tokenised, as tokens."""
     if not looks_english(tokens):
         return None
-    return " ".join(translate(tokens, glossary, synonyms, known))
+    return translate(tokens, glossary, synonyms, known)

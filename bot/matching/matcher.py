@@ -13,7 +13,7 @@ from bot.matching.analysis import Analysis, Reading
 from bot.matching.index import MatchIndex, build_index
 from bot.matching.scoring import MIN_RANKED, Support
 from bot.models import Decision, Entry, Match
-from bot.text import Word
+from bot.text import MAX_MATCH_CHARS, Word
 
 # Texts whose reading a matcher keeps; a chat question is read a few times in a row.
 _READINGS_KEPT = 16
@@ -71,6 +71,7 @@ class Matcher:
     # --- question analysis -----------------------------------------------------------------
 
     def _read(self, text: str) -> Reading:
+        text = text[:MAX_MATCH_CHARS]  # all a reading looks at: one key for any longer text
         reading = self._readings.get(text)
         if reading is None:
             reading = analysis_module.read(self._index, text)
@@ -81,6 +82,11 @@ class Matcher:
 
     def query_words(self, text: str) -> list[tuple[Word, tuple[str, ...]]]:
         return list(self._read(text).words)
+
+    def surface(self, text: str) -> str:
+        """The text's folded tokens as typed, joined by spaces (``tokenize``), from the
+        same reading as its words: a chat question is tokenised once."""
+        return self._read(text).surface
 
     def query_tokens(self, text: str) -> list[str]:
         return [token for _, resolved in self._read(text).words for token in resolved]
