@@ -1,0 +1,53 @@
+"""A question is tokenised once per reading: its words, the English check and the surface
+the cue and role patterns search all come from the same tokens. They must be what reading
+the text step by step gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge import load_knowledge
+from bot.matching import Matcher
+from bot.matching.english import english_to_dutch
+from bot.text import MAX_MATCH_CHARS, analyze, tokenize
+
+TEXTS = [
+    "mag een boa online rondkijken op instagram?",
+    "Wat doet de T & H met e-mail van jongeren?",
+    "volgens de infographic: wat kan het jongerenwerk -18 jaar?",
+    "What does the police do online?",
+    "how can a youth worker share information with the school",
+    "Beïnvloeding door influencers, wat doet de gemeente?",
+    "ik ben boa, mag ik dit met de politie delen?",
+    "?!",
+    "",
+    "politie " * 300,  # longer than MAX_MATCH_CHARS: only the first part is read
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(load_knowledge())
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_a_reading_is_what_reading_step_by_step_gives(matcher: Matcher, text: str) -> None:
+    index = matcher.index
+    dutch = english_to_dutch(text, index.glossary, index.synonyms, index.knows)
+    words = analyze(text if dutch is None else dutch, index.synonyms, index.lemma_of)
+    assert matcher.query_words(text) == [(word, index.vocabulary.resolve(word)) for word in words]
+    assert matcher.analyse(text).english == (dutch is not None)
+    assert matcher.surface(text) == " ".join(tokenize(text))
+
+
+def test_a_long_text_is_read_once_whatever_follows_its_first_part(matcher: Matcher) -> None:
+    head = "wat doet de politie online? " * 40
+    assert len(head) > MAX_MATCH_CHARS
+    first, second = head + "gemeente", head + "school"
+    assert matcher.surface(first) == matcher.surface(second) == " ".join(tokenize(first))
+    assert matcher.decide(first) == matcher.decide(second)
+
+
+def test_the_texts_include_english_and_dutch(matcher: Matcher) -> None:
+    english = [matcher.analyse(text).english for text in TEXTS]
+    assert any(english) and not all(english)
