@@ -4,13 +4,19 @@ the text step by step gives."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from bot.knowledge import load_knowledge
 from bot.matching import Matcher
 from bot.matching.english import english_to_dutch
+from bot.matching.index import may_name_asker
 from bot.text import MAX_MATCH_CHARS, analyze, tokenize
 
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+OPENERS = ["ik ben", "ik ben een", "wij zijn de", "we zijn", "als", "als een"]
 TEXTS = [
     "mag een boa online rondkijken op instagram?",
     "Wat doet de T & H met e-mail van jongeren?",
@@ -51,3 +57,25 @@ def test_a_long_text_is_read_once_whatever_follows_its_first_part(matcher: Match
 def test_the_texts_include_english_and_dutch(matcher: Matcher) -> None:
     english = [matcher.analyse(text).english for text in TEXTS]
     assert any(english) and not all(english)
+
+
+def test_no_asker_pattern_matches_where_the_quick_check_rules_it_out(matcher: Matcher) -> None:
+    # ``may_name_asker`` skips the partners' "ik ben ..." / "... hier" patterns for texts
+    # without their words: it must never skip a text one of them matches.
+    index = matcher.index
+    texts = [str(case["q"]) for path in BENCH.glob("eval-*.yaml") for case in _cases(path)]
+    aliases = [alias for partner in index.knowledge.partners for alias in partner.aliases]
+    texts += [f"{opener} {alias}, mag ik dit delen?" for opener in OPENERS for alias in aliases]
+    texts += [f"{alias} hier: wat mag ik?" for alias in aliases]
+    matched = 0
+    for text in texts:
+        surface = matcher.surface(text)
+        found = any(p.search(surface) for p in index.self_patterns.values())
+        matched += found
+        assert may_name_asker(surface) or not found, text
+    assert matched > len(aliases)  # the crafted texts did name an asker
+
+
+def _cases(path: Path) -> list[dict[str, object]]:
+    cases: list[dict[str, object]] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return cases

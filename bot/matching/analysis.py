@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.matching.english import english_tokens_to_dutch
-from bot.matching.index import MatchIndex
+from bot.matching.index import MatchIndex, may_name_asker
 from bot.models import GENERAL_PARTNER
 from bot.text import MAX_MATCH_CHARS, Word, analyze, fold, token_pairs, tokenize
 
@@ -138,7 +138,7 @@ def _asking_partner(index: MatchIndex, surface: str, partners: frozenset[str]) -
     any_asking = index.any_self_pattern
     asking = (
         {pid for pid, pattern in index.self_patterns.items() if pattern.search(surface)}
-        if any_asking is not None and any_asking.search(surface)
+        if any_asking is not None and may_name_asker(surface) and any_asking.search(surface)
         else set()
     )
     if not asking and len(partners) > 1:

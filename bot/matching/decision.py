@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from operator import mul
 
 from bot.config import MatchingConfig
 from bot.matching import model
 from bot.matching.analysis import Analysis
 from bot.matching.scoring import Support
 from bot.models import GENERAL_PARTNER, Decision, Match
+
+if len(model.FEATURES) != len(model.WEIGHTS):
+    raise RuntimeError("bot/matching/model.py: one weight per feature expected")
 
 NAME_FACTOR = 0.4
 MIN_EVIDENCE = 1.0
@@ -82,7 +86,8 @@ def probability(signals: dict[str, float]) -> float:
     """The model's estimate that the best entry answers the question (0-1)."""
     if not model.FEATURES:  # no trained model: the hand-set confidence alone
         return signals["heuristic"]
-    z = model.BIAS + sum(w * signals[f] for f, w in zip(model.FEATURES, model.WEIGHTS, strict=True))
+    # The same products summed in the same order as a generator would give them.
+    z = model.BIAS + sum(map(mul, model.WEIGHTS, map(signals.__getitem__, model.FEATURES)))
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 

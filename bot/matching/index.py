@@ -69,6 +69,8 @@ class MatchIndex:
     # Per entry: every lemma of its whole text (questions, keywords, answer, source).
     bags: Sequence[frozenset[str]]
     bag_postings: Mapping[str, Sequence[int]]
+    # Per word of some entry: its bag and text postings, what scoring it in full costs.
+    posting_counts: Mapping[str, int]
     # Aligned with ``bag_postings``: the largest 1/norm of the entry's phrasings holding the
     # word (0.0 when only its answer or keywords hold it), the word's precomputed weight
     # in the entry's best possible cosine.
@@ -343,6 +345,10 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         max_inverse_norm=max_inverse_norm,
         bags=tuple(frozenset(bag) for bag in bags),
         bag_postings=dict(bag_postings),
+        posting_counts={
+            token: len(entries) + len(text_postings.get(token, ()))
+            for token, entries in bag_postings.items()
+        },
         bag_inverse_norm=dict(bag_inverse_norm),
         keyword_words=frozenset(canonical.get(word, word) for word in keyword_words),
         ubiquitous=ubiquitous,
@@ -419,6 +425,22 @@ def _partner_phrases(
     return phrases
 
 
+# Every match of a partner's ``self_patterns`` holds one of these: most questions hold none,
+# and looking for them is far cheaper than the patterns' alternation over every alias.
+_ASKING_OPENERS = ("ik ben", "wij zijn", "we zijn", "als")
+_ASKING_AFTER = " hier"
+
+
+def may_name_asker(surface: str) -> bool:
+    """False when no ``self_patterns`` can match ``surface`` (it holds none of their words)."""
+    if _ASKING_AFTER in surface:
+        return True
+    for opener in _ASKING_OPENERS:  # noqa: SIM110 (a plain loop: no generator per question)
+        if opener in surface:
+            return True
+    return False
+
+
 def _role_patterns(
     knowledge: KnowledgeBase,
 ) -> tuple[dict[str, re.Pattern[str]], dict[str, re.Pattern[str]]]:
@@ -431,9 +453,9 @@ def _role_patterns(
         forms = sorted({" ".join(tokenize(a)) for a in partner.aliases}, key=len, reverse=True)
         alias = "|".join(re.escape(form) for form in forms if form)
         if alias:
+            openers = "|".join(_ASKING_OPENERS)
             asking[partner.id] = re.compile(
-                rf"\b(?:ik ben|wij zijn|we zijn|als)(?: een| de)? (?:{alias})\b"
-                rf"|\b(?:{alias}) hier\b"
+                rf"\b(?:{openers})(?: een| de)? (?:{alias})\b|\b(?:{alias}){_ASKING_AFTER}\b"
             )
             objects[partner.id] = re.compile(rf"\b(?:met|aan|naar)(?: de| het)? (?:{alias})\b")
     return asking, objects

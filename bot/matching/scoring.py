@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import mul, not_, truediv
+from typing import cast
 
 from bot.matching.analysis import Analysis
 from bot.matching.index import MatchIndex
@@ -32,6 +33,7 @@ COVERAGE_WEIGHT = 0.4
 # prefers the entry of that topic among the partners it is about (none named: the
 # comparison entry), as a reader picks the section by its heading.
 TOPIC_BONUS = 0.2
+_SORTED_CUTOFF_MAX = 500  # ``best``: up to this many scores, sorted; beyond, heapq
 
 
 @dataclass(frozen=True)
@@ -69,19 +71,28 @@ class Query:
 
 def query(index: MatchIndex, analysis: Analysis) -> Query | None:
     """None for a question without words."""
-    weights = {token: index.weight(token) for token in analysis.tokens}
-    if not weights:
+    tokens = analysis.tokens
+    if not tokens:
         return None
-    squared = {
-        token: weight * weight for token, weight in weights.items() if token not in index.ubiquitous
-    }
+    # Known words' weights in C; the few others (unknown to the knowledge) one by one.
+    found = dict(zip(tokens, map(index.idf.get, tokens), strict=True))
+    weights: dict[str, float] = (
+        {token: index.weight(token) for token in tokens}
+        if None in found.values()
+        else cast(dict[str, float], found)
+    )
+    ubiquitous = index.ubiquitous
+    if ubiquitous:
+        squared = {t: weight * weight for t, weight in weights.items() if t not in ubiquitous}
+    else:
+        squared = {token: weight * weight for token, weight in weights.items()}
     adjustment = {partner: partner_adjustment(partner, analysis) for partner in index.partner_ids}
     return Query(
         weights=weights,
         squared=squared,
         terms=tuple((token, squared[token], weights[token]) for token in squared),
         words=frozenset(squared),
-        query_norm=math.sqrt(sum(weight * weight for weight in weights.values())),
+        query_norm=math.sqrt(sum(map(mul, weights.values(), weights.values()))),
         total_weight=sum(weights.values()),
         adjustment=adjustment,
         topic=topic_bonus(index, analysis, adjustment),
@@ -220,15 +231,25 @@ def prepared_scores(index: MatchIndex, prepared: Query) -> dict[int, float]:
                     best_cosine = cosine
             phrasing[entry_index] = best_cosine
     adjustment = prepared.adjustment
-    topic_get = prepared.topic.get
+    topic = prepared.topic
     phrasing_get = phrasing.get
     entry_partner = index.entry_partner
     # Raw scores: clipping and rounding to 0-100 happen only for the entries shown.
+    if topic:
+        topic_get = topic.get
+        return {
+            entry_index: PHRASING_WEIGHT * phrasing_get(entry_index, 0.0)
+            + COVERAGE_WEIGHT * value / total_weight
+            + adjustment[entry_partner[entry_index]]
+            + topic_get(entry_index, 0.0)
+            for entry_index, value in covered.items()
+        }
+    # Without a topic bonus: the same sums without the final "+ 0.0", which changes no
+    # score (none is -0.0: the phrasing and coverage terms are positive).
     return {
         entry_index: PHRASING_WEIGHT * phrasing_get(entry_index, 0.0)
         + COVERAGE_WEIGHT * value / total_weight
         + adjustment[entry_partner[entry_index]]
-        + topic_get(entry_index, 0.0)
         for entry_index, value in covered.items()
     }
 
@@ -301,7 +322,12 @@ def best(scored: Mapping[int, float], count: int) -> list[int]:
     if len(scored) <= count:
         chosen = list(scored)
     else:
-        cutoff = heapq.nlargest(count, scored.values())[-1]
+        values = scored.values()
+        # The count-th largest score: a sort in C beats heapq's loop on a few hundred.
+        if len(scored) <= _SORTED_CUTOFF_MAX:
+            cutoff = sorted(values, reverse=True)[count - 1]
+        else:
+            cutoff = heapq.nlargest(count, values)[-1]
         chosen = [entry_index for entry_index, score in scored.items() if score >= cutoff]
     chosen.sort(key=lambda entry_index: (-scored[entry_index], entry_index))
     return chosen[:count]
@@ -314,8 +340,10 @@ def ordered(scored: Mapping[int, float]) -> list[int]:
 
 def matches(index: MatchIndex, order: Iterable[int], scored: Mapping[int, float]) -> list[Match]:
     """Matches for ``order``, completed to ``MIN_RANKED`` with zero-score entries."""
-    found = [Match(index.entries[i], percent(scored[i])) for i in order]
-    found.extend(_padding(index, scored.keys(), MIN_RANKED - len(found)))
+    entries = index.entries
+    found = [Match(entries[i], percent(scored[i])) for i in order]
+    if len(found) < MIN_RANKED:
+        found.extend(_padding(index, scored.keys(), MIN_RANKED - len(found)))
     return found
 
 
@@ -351,9 +379,10 @@ def support(index: MatchIndex, entry_index: int, analysis: Analysis) -> Support:
     bag = index.bags[entry_index]
     topic_weight = covered = evidence = unknown = 0.0
     missing: list[tuple[float, str]] = []
+    idf = index.idf
     for token in sorted(set(analysis.tokens)):
         is_partner_word = token in index.partner_words
-        weight = index.weight(token)
+        weight = idf[token] if token in idf else index.weight(token)
         if not is_partner_word:
             # Words naming a partner say who, not what: coverage leaves them out.
             topic_weight += weight

@@ -62,10 +62,9 @@ def top_scores(index: MatchIndex, analysis: Analysis, count: int) -> dict[int, f
     prepared = query(index, analysis)
     if prepared is None:
         return {}
-    text_postings = index.text_postings
-    bag_postings = index.bag_postings
-    words = [token for token, _, _ in prepared.terms if token in bag_postings]
-    postings = sum(len(bag_postings[t]) + len(text_postings.get(t, ())) for t in words)
+    counts = index.posting_counts
+    words = [token for token in prepared.squared if token in counts]
+    postings = sum(map(counts.__getitem__, words))
     if postings < MIN_POSTINGS or count <= 0:
         return prepared_scores(index, prepared)
     exact: dict[int, float] = {}
