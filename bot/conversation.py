@@ -111,7 +111,7 @@ def parse_choice(text: str, options: Sequence[Entry], matcher: Matcher) -> int |
         if word in ("laatste", "last"):
             return len(options) - 1
     # "die over de gemeente": the one option of the partner named.
-    partners = matcher.detect_partners(matcher.query_tokens(folded))
+    partners = matcher.partners_named(folded)
     if partners:
         chosen = [i for i, entry in enumerate(options) if entry.partner in partners]
         if len(chosen) == 1:
@@ -170,8 +170,7 @@ def parse_follow_up(text: str, previous: Entry, matcher: Matcher) -> FollowUp | 
     if not words or len(words) > 10:
         return None
     query = matcher.query_words(text)
-    tokens = [token for _, resolved in query for token in resolved]
-    partners = set(matcher.detect_partners(tokens)) - {previous.partner}
+    partners = set(matcher.partners_named(text)) - {previous.partner}
     if len(partners) != 1:
         return None
     partner_words = matcher.partner_words()
@@ -204,7 +203,7 @@ def same_partner_topic(text: str, previous: Entry, matcher: Matcher) -> Decision
     words = matcher.surface(text).split()
     if not words or len(words) > 10:
         return None
-    if matcher.detect_partners(matcher.query_tokens(text)) - {GENERAL_PARTNER}:
+    if matcher.partners_named(text) - {GENERAL_PARTNER}:
         return None  # it names a partner: parse_follow_up or a new question
     pronoun = any(word in _PARTNER_PRONOUNS or word in _ANSWER_REFERENCES for word in words)
     bare_topic = bool(_FOLLOW_UP_START.match(" ".join(words))) and (
@@ -239,5 +238,5 @@ def role_request_partner(text: str, matcher: Matcher) -> str | None:
     if not found:
         return None
     subject = found.group("subject") or found.group("subject2") or ""
-    partners = matcher.detect_partners(matcher.query_tokens(subject)) - {GENERAL_PARTNER}
+    partners = matcher.partners_named(subject) - {GENERAL_PARTNER}
     return next(iter(partners)) if len(partners) == 1 else None

@@ -25,6 +25,7 @@ TEXTS = [
     "how can a youth worker share information with the school",
     "Beïnvloeding door influencers, wat doet de gemeente?",
     "ik ben boa, mag ik dit met de politie delen?",
+    "mag de jongerenwerker screenshots delen met de politie en de gemeente?",
     "?!",
     "",
     "politie " * 300,  # longer than MAX_MATCH_CHARS: only the first part is read
@@ -44,6 +45,9 @@ def test_a_reading_is_what_reading_step_by_step_gives(matcher: Matcher, text: st
     assert matcher.query_words(text) == [(word, index.vocabulary.resolve(word)) for word in words]
     assert matcher.analyse(text).english == (dutch is not None)
     assert matcher.surface(text) == " ".join(tokenize(text))
+    tokens = [token for _, resolved in matcher.query_words(text) for token in resolved]
+    assert matcher.query_tokens(text) == tokens
+    assert matcher.partners_named(text) == matcher.detect_partners(tokens)
 
 
 def test_a_long_text_is_read_once_whatever_follows_its_first_part(matcher: Matcher) -> None:

@@ -57,11 +57,15 @@ QueryWords = tuple[tuple[Word, tuple[str, ...]], ...]
 @dataclass(frozen=True)
 class Reading:
     """A text read in the knowledge's terms: its words, whether it was English, and its
-    folded tokens joined by spaces, as typed (the cues and role patterns search these)."""
+    folded tokens joined by spaces, as typed (the cues and role patterns search these);
+    with the words' tokens and the partners they name (a chat question is checked for
+    partners by the follow-up checks and by the match: found once)."""
 
     words: QueryWords
     english: bool
     surface: str
+    tokens: tuple[str, ...]
+    partners: frozenset[str]
 
 
 def read(index: MatchIndex, text: str) -> Reading:
@@ -74,7 +78,14 @@ def read(index: MatchIndex, text: str) -> Reading:
         words = [(word, resolve(word)) for word in [Word(*pair) for pair in pairs]]
     else:
         words = _words(index, " ".join(dutch))
-    return Reading(tuple(words), dutch is not None, " ".join(tokens))
+    resolved = tuple(token for _, found in words for token in found)
+    return Reading(
+        tuple(words),
+        dutch is not None,
+        " ".join(tokens),
+        resolved,
+        detect_partners(index, resolved),
+    )
 
 
 def query_words(index: MatchIndex, text: str) -> list[tuple[Word, tuple[str, ...]]]:
@@ -110,7 +121,6 @@ def analyse(
     capped = text[:MAX_MATCH_CHARS]
     reading = reader(capped) if reader is not None else read(index, capped)
     words = reading.words
-    tokens = [token for _, resolved in words for token in resolved]
     surface = reading.surface
     strong = _STRONG_CUES.search(surface) is not None
     weak = _WEAK_CUES.search(surface) is not None
@@ -121,9 +131,9 @@ def analyse(
         for word, resolved in words
         if word.surface in capitalised and not any(token in index.idf for token in resolved)
     )
-    partners = detect_partners(index, tokens)
+    partners = reading.partners
     return Analysis(
-        tokens=tuple(tokens),
+        tokens=reading.tokens,
         partners=partners,
         asking_partner=_asking_partner(index, surface, partners),
         unanswerable_cue=cue,

@@ -89,7 +89,11 @@ class Matcher:
         return self._read(text).surface
 
     def query_tokens(self, text: str) -> list[str]:
-        return [token for _, resolved in self._read(text).words for token in resolved]
+        return list(self._read(text).tokens)
+
+    def partners_named(self, text: str) -> frozenset[str]:
+        """``detect_partners`` of the text's tokens, found once per reading."""
+        return self._read(text).partners
 
     def detect_partners(self, tokens: Sequence[str]) -> frozenset[str]:
         return analysis_module.detect_partners(self._index, tokens)
