@@ -18,6 +18,7 @@ import heapq
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import compress, repeat
 from operator import mul, not_, truediv
 from typing import cast
@@ -86,11 +87,11 @@ def query(index: MatchIndex, analysis: Analysis) -> Query | None:
         squared = {t: weight * weight for t, weight in weights.items() if t not in ubiquitous}
     else:
         squared = {token: weight * weight for token, weight in weights.items()}
-    adjustment = {partner: partner_adjustment(partner, analysis) for partner in index.partner_ids}
+    adjustment = dict(_adjustments(index.partner_ids, analysis.partners, analysis.asking_partner))
     return Query(
         weights=weights,
         squared=squared,
-        terms=tuple((token, squared[token], weights[token]) for token in squared),
+        terms=tuple(zip(squared, squared.values(), map(weights.__getitem__, squared), strict=True)),
         words=frozenset(squared),
         query_norm=math.sqrt(sum(map(mul, weights.values(), weights.values()))),
         total_weight=sum(weights.values()),
@@ -288,9 +289,20 @@ def score_entry(index: MatchIndex, prepared: Query, entry_index: int) -> float:
     )
 
 
+@lru_cache(maxsize=1024)
+def _adjustments(
+    partner_ids: frozenset[str], partners: frozenset[str], asking: str | None
+) -> tuple[tuple[str, float], ...]:
+    """Every partner's adjustment for the partners a question names and its asker: a few
+    dozen combinations occur, each question would otherwise work them out again."""
+    return tuple((partner, _adjustment(partner, partners, asking)) for partner in partner_ids)
+
+
 def partner_adjustment(partner: str, analysis: Analysis) -> float:
-    partners = analysis.partners
-    asking = analysis.asking_partner
+    return _adjustment(partner, analysis.partners, analysis.asking_partner)
+
+
+def _adjustment(partner: str, partners: frozenset[str], asking: str | None) -> float:
     if asking is not None:
         # "ik ben jongerenwerker, moet ik dit met de politie delen?": about the asker's
         # own partner; the other partners named are who it concerns.
