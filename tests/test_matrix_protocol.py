@@ -189,3 +189,28 @@ def test_only_configured_rooms_are_served() -> None:
         assert not transport.serves("!joined-elsewhere:a.org")
         store.record_join("!invited:a.org", "@boss:a.org", 0.0)
         assert transport.serves("!invited:a.org")
+
+
+def test_a_room_joined_or_made_direct_after_a_no_is_served_and_direct() -> None:
+    """The transport remembers the store's yes per room, never its no: a room the bot joins
+    (or learns is a 1:1 chat) after a message there was refused is served from then on."""
+    from bot.assistant import Assistant
+    from bot.config import Config
+    from bot.knowledge import load_knowledge
+    from bot.serial_assistant import SerialAssistant
+    from bot.transports.matrix import MatrixTransport
+
+    matrix = MatrixConfig(homeserver="http://127.0.0.1:1", user_id="@bot:a.org")
+    config = Config(matrix=matrix)
+    with Store(":memory:") as store:
+        transport = MatrixTransport(
+            config, SerialAssistant(Assistant(load_knowledge(), config)), store, {}
+        )
+        rooms = transport._rooms
+        assert not transport.serves("!later:a.org")
+        assert not rooms.is_direct("!later:a.org")
+        store.record_join("!later:a.org", "@boss:a.org", 0.0)
+        store.record_direct("!later:a.org")
+        assert transport.serves("!later:a.org")
+        assert rooms.is_direct("!later:a.org")
+        assert not rooms.is_direct("!other:a.org")

@@ -103,3 +103,35 @@ async def test_the_reply_is_sent_before_the_next_long_poll(tmp_path: Path, at_on
         assert store.is_answered("$q1")
         # Answered at once when the assistant can (its worker idle), else in the worker.
         assert replies.asked == ["now" if at_once else "worker"]
+
+
+class StoppedWhileFillingAGap(Client):
+    """The first sync's timeline is limited; the stop comes while its gap is being fetched."""
+
+    async def sync(self, **_kwargs: Any) -> SyncResponse:
+        self._syncs += 1
+        response = sync_response("s1", [question("$q1")])
+        info = response.rooms.join[ROOM].timeline
+        info.limited, info.prev_batch = True, "p1"
+        return response
+
+    async def room_messages(self, *_args: Any, **_kwargs: Any) -> Any:
+        self._stop.set()
+        await asyncio.Event().wait()  # a homeserver that does not answer
+
+
+async def test_a_stop_while_handling_a_sync_abandons_it_and_keeps_its_token(
+    tmp_path: Path,
+) -> None:
+    """A batch's handling runs in the sync's own task (a reply starts without waking the
+    loop first); a stop abandons it there as it abandons a sync, and the batch's token is
+    not saved, so its questions come again at the next start."""
+    with Store(tmp_path / "bot.sqlite3") as store:
+        store.set_sync_token("s0")
+        bot = MatrixTransport(UNENCRYPTED, Replies(), store, {}, clock=lambda: NOW)  # type: ignore[arg-type]
+        stop = asyncio.Event()
+        client = StoppedWhileFillingAGap(stop)
+        await asyncio.wait_for(bot._sync_loop(client, stop), 30)  # type: ignore[arg-type]
+        assert client.sent == []
+        assert store.get_sync_token() == "s0"
+        assert not store.is_answered("$q1")
