@@ -179,28 +179,30 @@ def prepared_scores(index: MatchIndex, prepared: Query) -> dict[int, float]:
     covered: dict[int, float] = {}
     text_groups = index.text_groups
     bag_postings = index.bag_postings
-    phrasing_get = phrasing.get
     held_get = held.get
     for token, squared, weight in terms:
         group = text_groups(token)
         if group:
             entries, norms, masks = group
             if phrasing:
+                # ``phrasing`` and ``held`` have the same entries: an entry no earlier word
+                # reached takes this word's cosine as it is (cosines are positive).
                 for entry_index, norm, mask in zip(entries, norms, masks, strict=True):
-                    cosine = squared / (query_norm * norm)
-                    if cosine > phrasing_get(entry_index, 0.0):
-                        phrasing[entry_index] = cosine
                     before = held_get(entry_index)
                     if before is None:
                         held[entry_index] = mask
+                        phrasing[entry_index] = squared / (query_norm * norm)
                     else:
-                        if before & mask:
-                            shared[entry_index] = shared.get(entry_index, 0) | (before & mask)
+                        cosine = squared / (query_norm * norm)
+                        if cosine > phrasing[entry_index]:
+                            phrasing[entry_index] = cosine
+                        both = before & mask
+                        if both:
+                            shared[entry_index] = shared.get(entry_index, 0) | both
                         held[entry_index] = before | mask
             else:
                 scale = map(mul, repeat(query_norm), norms)
                 phrasing = dict(zip(entries, map(truediv, repeat(squared), scale), strict=True))
-                phrasing_get = phrasing.get
                 held = dict(zip(entries, masks, strict=True))
                 held_get = held.get
         bag = bag_postings.get(token)
