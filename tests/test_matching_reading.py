@@ -1,6 +1,7 @@
 """A question is tokenised once per reading: its words, the English check and the surface
 the cue and role patterns search all come from the same tokens. They must be what reading
-the text step by step gives."""
+the text step by step gives. Quick checks that skip a pattern (asker, cues) must never skip
+one that would match."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import yaml
 
 from bot.knowledge import load_knowledge
 from bot.matching import Matcher
+from bot.matching import analysis as analysis_module
 from bot.matching.english import english_to_dutch
 from bot.matching.index import may_name_asker
 from bot.text import MAX_MATCH_CHARS, analyze, tokenize
@@ -83,3 +85,25 @@ def test_no_asker_pattern_matches_where_the_quick_check_rules_it_out(matcher: Ma
 def _cases(path: Path) -> list[dict[str, object]]:
     cases: list[dict[str, object]] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return cases
+
+
+def test_cues_are_found_whether_one_or_both_kinds_are_there(matcher: Matcher) -> None:
+    # One search for either kind of cue rules both out; a text with a cue is searched for
+    # each kind again. Strong, weak, both and neither must come out as the patterns say.
+    texts = [str(case["q"]) for path in BENCH.glob("eval-*.yaml") for case in _cases(path)]
+    texts += [
+        "wat kost een cursus osint?",
+        "hoeveel boa's zijn er?",
+        "hoe lang duurt het en wat kost het?",
+        "wat doet de politie online?",
+        "mail jan.kost@example.org over de deadline",
+    ]
+    kinds = set()
+    for text in texts:
+        analysis = matcher.analyse(text)
+        surface = matcher.surface(text)
+        strong = analysis_module._STRONG_CUES.search(surface) is not None
+        weak = analysis_module._WEAK_CUES.search(surface) is not None
+        assert (analysis.strong_cue, analysis.weak_cue) == (strong, weak), text
+        kinds.add((strong, weak))
+    assert kinds == {(False, False), (True, False), (False, True), (True, True)}

@@ -29,6 +29,8 @@ _WEAK_CUES = re.compile(
     r"|wie is de|wie zijn de|adres van"
     r"|how long|how many|how much|when is|who is the|who are the)\b"
 )
+# Matches wherever either does: most questions hold no cue, and one search rules out both.
+_ANY_CUE = re.compile(f"(?:{_STRONG_CUES.pattern})|(?:{_WEAK_CUES.pattern})")
 STRONG_CUE_FACTOR = 0.2
 WEAK_CUE_FACTOR = 0.6
 # A capitalised word that is not the first word and that the knowledge does not know is
@@ -122,8 +124,9 @@ def analyse(
     reading = reader(capped) if reader is not None else read(index, capped)
     words = reading.words
     surface = reading.surface
-    strong = _STRONG_CUES.search(surface) is not None
-    weak = _WEAK_CUES.search(surface) is not None
+    cued = _ANY_CUE.search(surface) is not None
+    strong = cued and _STRONG_CUES.search(surface) is not None
+    weak = cued and _WEAK_CUES.search(surface) is not None
     cue = (STRONG_CUE_FACTOR if strong else 1.0) * (WEAK_CUE_FACTOR if weak else 1.0)
     capitalised = {fold(name) for name in _NAME_RE.findall(capped)}
     names = sum(
