@@ -63,7 +63,7 @@ def top_scores(index: MatchIndex, analysis: Analysis, count: int) -> dict[int, f
     if prepared is None:
         return {}
     counts = index.posting_counts
-    words = [token for token in prepared.squared if token in counts]
+    words = list(filter(counts.__contains__, prepared.squared))
     postings = sum(map(counts.__getitem__, words))
     if postings < MIN_POSTINGS or count <= 0:
         return prepared_scores(index, prepared)
