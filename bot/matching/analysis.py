@@ -129,10 +129,14 @@ def analyse(
     weak = cued and _WEAK_CUES.search(surface) is not None
     cue = (STRONG_CUE_FACTOR if strong else 1.0) * (WEAK_CUE_FACTOR if weak else 1.0)
     capitalised = {fold(name) for name in _NAME_RE.findall(capped)}
-    names = sum(
-        1
-        for word, resolved in words
-        if word.surface in capitalised and not any(token in index.idf for token in resolved)
+    names = (
+        sum(
+            1
+            for word, resolved in words
+            if word.surface in capitalised and not any(token in index.idf for token in resolved)
+        )
+        if capitalised  # most questions capitalise nothing after their first word
+        else 0
     )
     partners = reading.partners
     return Analysis(
