@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from itertools import compress
 
 from bot.matching.analysis import Analysis
 from bot.matching.index import MatchIndex
@@ -135,11 +136,19 @@ def _bag_lists(
         return False
     reach = sum(bound[token] for token in skipped)
     lowest = floor - _SLACK - reach
+    # Most entries stay below ``lowest`` even with the best adjustment and topic bonus: they
+    # are ruled out in C (with a slack for rounding, so none that could reach it is) before
+    # any entry's own bound is worked out, which at 10,000 entries cost a millisecond.
+    within = compress(
+        accumulated, map((lowest - best_adjustment - _SLACK).__le__, accumulated.values())
+    )
     # Bare floats and ints, no tuples: at 10,000 entries thousands of new container objects
     # per question would wake the garbage collector, whose pauses cost more than the pass.
     bounds = {
-        entry_index: value + adjustment[entry_partner[entry_index]] + topic_get(entry_index, 0.0)
-        for entry_index, value in accumulated.items()
+        entry_index: accumulated[entry_index]
+        + adjustment[entry_partner[entry_index]]
+        + topic_get(entry_index, 0.0)
+        for entry_index in within
     }
     hopeful = [entry_index for entry_index, value in bounds.items() if value >= lowest]
     hopeful.sort(key=bounds.__getitem__, reverse=True)
