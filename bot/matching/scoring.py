@@ -269,12 +269,19 @@ def score_entry(index: MatchIndex, prepared: Query, entry_index: int) -> float:
     end = index.entry_text_start[entry_index + 1]
     # Most phrasings share no word with the question: those that do are found in C.
     sharing = map(not_, map(words.isdisjoint, text_tokens[start:end]))
+    squared_of = prepared.squared
+    intersection = words.intersection
     for text_index in compress(range(start, end), sharing):
-        held = text_tokens[text_index]
-        value = 0.0
-        for token, squared, _ in terms:
-            if token in held:
-                value += squared
+        held = intersection(text_tokens[text_index])
+        if len(held) == 1:
+            # Most phrasings share one word: its weight squared is the sum (0.0 + x is x),
+            # found in C without walking the question's words.
+            value = squared_of[next(iter(held))]
+        else:
+            value = 0.0
+            for token, squared, _ in terms:
+                if token in held:
+                    value += squared
         cosine = value / (prepared.query_norm * index.text_norm[text_index])
         if cosine > phrasing:
             phrasing = cosine

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from itertools import compress
+from itertools import compress, repeat
+from operator import add, mul
 
 from bot.matching.analysis import Analysis
 from bot.matching.index import MatchIndex
@@ -111,10 +112,18 @@ def _bag_lists(
         # Each entry's own bound from the words it holds, with its precomputed 1/norm.
         share = cover[token]
         cosine_share = PHRASING_WEIGHT * prepared.squared[token] / prepared.query_norm
-        for entry_index, inverse in zip(
-            bag_postings[token], index.bag_inverse_norm[token], strict=True
-        ):
-            accumulated[entry_index] = get(entry_index, 0.0) + share + cosine_share * inverse
+        if accumulated:
+            for entry_index, inverse in zip(
+                bag_postings[token], index.bag_inverse_norm[token], strict=True
+            ):
+                accumulated[entry_index] = get(entry_index, 0.0) + share + cosine_share * inverse
+        else:
+            # The first word's list fills the dict in C, with the same sums (0.0 + share
+            # is share).
+            bounds_of_first = map(
+                add, repeat(share), map(mul, repeat(cosine_share), index.bag_inverse_norm[token])
+            )
+            accumulated.update(zip(bag_postings[token], bounds_of_first, strict=True))
         if position == 0 or len(accumulated) <= SEED_POOL:
             # Score the most promising entries so far exactly: a higher floor leaves
             # more of the lighter (longer) posting lists unvisited.
@@ -166,7 +175,7 @@ def _bag_lists(
         if skipped:
             # Tighter: only the skipped words this entry holds (a set lookup each).
             bag = index.bags[entry_index]
-            held = sum(bound[token] for token in skipped if token in bag)
+            held = sum(map(bound.__getitem__, filter(bag.__contains__, skipped)))
             if value + held < top[0] - _SLACK:
                 continue
         if len(exact) > budget:
