@@ -44,11 +44,11 @@ def fill(rendered: str, word: str, escape: Callable[[str], str]) -> str:
 
 
 def escape_html_text(text: str) -> str:
-    """Text escaped as markdown-it escapes a paragraph's text (``&``, ``<``, ``>``, ``"``),
-    so a word filled into cached HTML gives the bytes rendering the filled text would."""
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
+    """Text escaped by markdown-it's own ``escapeHtml``, as it escapes a paragraph's text:
+    a word filled into cached HTML gives the bytes rendering the filled text would."""
+    from markdown_it.common.utils import escapeHtml  # loaded already by the cached HTML
+
+    return escapeHtml(text)
 
 
 def markdown_to_plain(markdown: str) -> str:
