@@ -39,26 +39,23 @@ def read_with_recovery(path: Path) -> tuple[Located | None, list[YamlProblem]]:
     recovered = recover_items(text)
     if recovered is None or not recovered[1]:
         # Not a list file, or the error only shows across items: the whole-file message.
-        name_items(text, [first])
+        first.item = _item_at(text, first.line)
         return None, [first]
-    name_items(text, recovered[1])
-    return recovered
+    return recovered  # each problem already names the item it was found in
 
 
-def name_items(text: str, problems: list[YamlProblem]) -> None:
-    """Set each problem's ``item`` to the id of the list item its line falls in."""
+def _item_at(text: str, line: int) -> str | None:
+    """The id of the list item holding ``line`` (1-based), or None."""
     lines = text.splitlines()
     header = _header(lines)
     starts = _item_starts(lines, header) if header is not None else None
-    if not starts:
-        return
+    if not starts or line <= 0:
+        return None
+    position = bisect.bisect_right(starts, line - 1) - 1  # the last item starting above
+    if position < 0:
+        return None
     ends = [*starts[1:], len(lines)]
-    for problem in problems:
-        # The last item starting at or before the problem's line (0-based: line - 1); a
-        # binary search, as a broken file can hold thousands of items and problems.
-        position = bisect.bisect_right(starts, problem.line - 1) - 1
-        if problem.line > 0 and position >= 0:
-            problem.item = _item_id(lines[starts[position] : ends[position]])
+    return _item_id(lines[starts[position] : ends[position]])
 
 
 def _item_id(lines: list[str]) -> str | None:
@@ -67,12 +64,12 @@ def _item_id(lines: list[str]) -> str | None:
     if first is None:
         return None
     dash = first.group(1)
-    found = re.match(rf"{dash}-[ \t]+{_ID_VALUE}", lines[0])
+    found = re.match(rf"{dash}-[ \t]+{_ID_VALUE}", lines[0].rstrip("\r\n"))
     keys = " " * (len(dash) + 2)
     for line in lines[1:]:
         if found is not None:
             break
-        found = re.match(rf"{keys}{_ID_VALUE}", line)
+        found = re.match(rf"{keys}{_ID_VALUE}", line.rstrip("\r\n"))
     return found.group(2) if found is not None else None
 
 
@@ -97,6 +94,7 @@ def recover_items(text: str) -> tuple[Located, list[YamlProblem]] | None:
             node = parse_yaml(lines[header] + "".join(lines[start:end]))
         except YamlProblem as problem:
             problem.line += shift if problem.line > 1 else 0
+            problem.item = _item_id(lines[start:end])
             problems.append(problem)
             continue
         value = node.value.get(key.group(1)) if node is not None else None
