@@ -4,34 +4,16 @@ traceback, and never a quiet fallback to the defaults. Every case runs ``python 
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
+import cli_support
 import pytest
 
 from bot.editor.auth import verify_password
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 def run_bot(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "PYTHONPATH": str(REPO)}
-    environ.setdefault("PARTNERBOT_CACHE_DIR", tempfile.mkdtemp(prefix="pw-cache-"))
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        cwd=REPO,
-        env=environ,
-        timeout=60,
-        check=False,
-    )
-    result = subprocess.CompletedProcess(
-        done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
-    )
+    result = cli_support.run_bot(*args, stdin=stdin)
     assert "Traceback" not in result.stderr, result.stderr
     return result
 

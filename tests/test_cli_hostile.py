@@ -6,42 +6,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import run_bot
 
-REPO = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "knowledge"
 QUESTION = "mag een handhaver op instagram meekijken bij jongeren"
-
-
-def run_bot(
-    *args: str,
-    stdin: bytes = b"",
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, **(env or {})}
-    environ["PYTHONPATH"] = str(REPO)
-    environ.setdefault("PARTNERBOT_CACHE_DIR", tempfile.mkdtemp(prefix="pw-cache-"))
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        cwd=REPO,
-        env=environ,
-        timeout=60,
-        check=False,
-    )
-    return subprocess.CompletedProcess(
-        done.args,
-        done.returncode,
-        done.stdout.decode("utf-8", "replace"),
-        done.stderr.decode("utf-8", "replace"),
-    )
 
 
 def errors_of(result: subprocess.CompletedProcess[str]) -> list[str]:

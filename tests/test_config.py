@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_support import stdout_under_hash_seeds
 
 from bot.config import (
     Config,
@@ -418,17 +419,7 @@ def test_the_problem_order_does_not_depend_on_the_hash_seed(tmp_path: Path) -> N
         "except ConfigError as error:\n"
         "    print('\\n'.join(error.problems))\n"
     )
-    outputs = set()
-    for seed in ("1", "2", "3", "4"):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)}
-        result = subprocess.run(
-            [sys.executable, "-c", code, str(path)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            check=True,
-        )
-        assert result.stdout.count("\n") >= len(DISORDERLY_PREFIXES), result.stdout
-        outputs.add(result.stdout)
-    assert len(outputs) == 1, outputs
+    outputs = stdout_under_hash_seeds(code, str(path))
+    for stdout in outputs:
+        assert stdout.count("\n") >= len(DISORDERLY_PREFIXES), stdout
+    assert len(set(outputs)) == 1, outputs

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_support import stdout_under_hash_seeds
 
 from bot.knowledge import (
     MAX_LEAD_CHARS,
@@ -593,10 +594,6 @@ def test_questions_used_twice_are_reported_in_file_order(tmp_path: Path) -> None
 
 def test_the_problem_order_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
     """An editor who runs check twice sees the same list in the same order."""
-    import os
-    import subprocess
-    import sys
-
     folder = take_questions(tmp_path)
     code = (
         "import sys\n"
@@ -606,21 +603,10 @@ def test_the_problem_order_does_not_depend_on_the_hash_seed(tmp_path: Path) -> N
         "except KnowledgeError as error:\n"
         "    print(error)\n"
     )
-    repo = Path(__file__).resolve().parent.parent
-    outputs = set()
-    for seed in ("1", "2", "3", "4"):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(repo)}
-        result = subprocess.run(
-            [sys.executable, "-c", code, str(folder)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            check=True,
-        )
-        assert result.stdout.count("staat ook bij") == len(TAKEN), result.stdout
-        outputs.add(result.stdout)
-    assert len(outputs) == 1, outputs
+    outputs = stdout_under_hash_seeds(code, str(folder))
+    for stdout in outputs:
+        assert stdout.count("staat ook bij") == len(TAKEN), stdout
+    assert len(set(outputs)) == 1, outputs
 
 
 def test_an_entry_file_named_after_no_partner(tmp_path: Path) -> None:
