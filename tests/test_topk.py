@@ -1,16 +1,24 @@
-"""The bounded top-k pass gives the same best entries and scores as scoring every entry."""
+"""The best few entries of a large knowledge's pass (``dense``, numpy) are those of scoring
+every entry in Python, with the same scores to the last bit."""
 
 from __future__ import annotations
 
 import itertools
 import random
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.matching import MIN_RANKED, Matcher, scoring, textlists, topk
+from bot.matching import MIN_RANKED, Matcher, dense, scoring, topk
+from bot.matching.index import MatchIndex
 from bot.models import Entry
+
+ROOT = Path(__file__).resolve().parent.parent
 
 QUESTIONS = [
     "mag de boa meekijken in een besloten groep?",
@@ -28,27 +36,24 @@ def matcher() -> Matcher:
     return Matcher(load_knowledge())
 
 
-@pytest.mark.parametrize("budget", [1, 10**9], ids=["bag-lists", "text-lists"])
 def test_top_entries_and_scores_equal_the_full_scoring(
-    matcher: Matcher, monkeypatch: pytest.MonkeyPatch, budget: int
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The shipped knowledge is far below the size where bounding pays: force it on, with
-    # the bag lists' pass giving up at once (the text lists' pass answers) or never.
+    # The shipped knowledge is far below the size where numpy pays: force it on.
     monkeypatch.setattr(topk, "MIN_POSTINGS", 0)
-    monkeypatch.setattr(topk, "POSTINGS_PER_EXACT_SCORE", budget)
     index = matcher.index
     questions = QUESTIONS + [entry.question for entry in index.entries]
     questions += [alternate for entry in index.entries for alternate in entry.alternates[:2]]
-    pruned_somewhere = False
+    cut_somewhere = False
     for question in questions:
         analysis = matcher.analyse(question)
         full = scoring.scores(index, analysis)
-        bounded = topk.top_scores(index, analysis, MIN_RANKED)
+        top = topk.top_scores(index, analysis, MIN_RANKED)
         best = scoring.best(full, MIN_RANKED)
-        assert scoring.best(bounded, MIN_RANKED) == best, question
-        assert [bounded[i] for i in best] == [full[i] for i in best], question
-        pruned_somewhere |= len(bounded) < len(full)
-    assert pruned_somewhere  # the bounds left some entries unscored
+        assert scoring.best(top, MIN_RANKED) == best, question
+        assert [top[i] for i in best] == [full[i] for i in best], question
+        cut_somewhere |= len(top) < len(full)
+    assert cut_somewhere  # only the best few are handed on
 
 
 def test_a_question_without_words_scores_nothing(matcher: Matcher) -> None:
@@ -87,17 +92,10 @@ def _random_knowledge(seed: int, size: int) -> KnowledgeBase:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_bounds_never_drop_an_entry_of_the_top_on_random_knowledge(
+def test_the_arrays_give_the_full_scorings_top_on_random_knowledge(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Every path of both passes: bounded from the first posting on, seeds from a single
-    # short list, re-seeding before every long one.
     monkeypatch.setattr(topk, "MIN_POSTINGS", 0)
-    # Half the seeds: the bag lists' pass gives up at once, the text lists' pass answers.
-    monkeypatch.setattr(topk, "POSTINGS_PER_EXACT_SCORE", (1, 10**9)[seed % 2])
-    monkeypatch.setattr(textlists, "SEED_POSTINGS", 1 + seed * 20)
-    monkeypatch.setattr(textlists, "SEED_ENTRIES", (1, 3, 200)[seed % 3])
-    monkeypatch.setattr(topk, "SEED_ENTRIES", (1, 3, 8)[seed % 3])
     knowledge = _random_knowledge(seed, 150)
     matcher = Matcher(knowledge)
     index = matcher.index
@@ -114,60 +112,92 @@ def test_bounds_never_drop_an_entry_of_the_top_on_random_knowledge(
     named = ["politie", "boa", "jongerenwerker", "school", "gemeente", "ik ben boa,"]
     questions += [f"{rng.choice(named)} {rng.choice(questions)}" for _ in range(40)]
     questions += QUESTIONS
-    pruned = 0
+    tied = with_topic = 0
     for question in questions:
         analysis = matcher.analyse(question)
         full = scoring.scores(index, analysis)
         for count in (1, MIN_RANKED, 12):
-            bounded = topk.top_scores(index, analysis, count)
+            top = topk.top_scores(index, analysis, count)
             best = scoring.best(full, count)
-            assert scoring.best(bounded, count) == best, (question, count)
-            assert [bounded[i] for i in best] == [full[i] for i in best], (question, count)
-            assert all(full[i] == score for i, score in bounded.items()), (question, count)
-            pruned += len(bounded) < len(full)
-    assert pruned  # the bounds left entries unscored
+            assert scoring.best(top, count) == best, (question, count)
+            assert all(full[i] == score for i, score in top.items()), (question, count)
+            # Every entry scoring at least the count-th best is kept: ties too.
+            if best:
+                cutoff = full[best[-1]]
+                assert {i for i, score in full.items() if score >= cutoff} == set(top)
+                tied += sum(score == cutoff for score in full.values()) > 1
+        prepared = scoring.query(index, analysis)
+        with_topic += prepared is not None and bool(prepared.topic)
+    assert tied and with_topic  # copies made ties; topic questions gave bonuses
 
 
-@pytest.mark.parametrize("per_score", [10**9, 40, 15])
-def test_the_text_lists_pass_builds_on_the_entries_a_given_up_bag_pass_scored(
-    per_score: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The bag lists' pass gives up after scoring some entries (its seeds only, or a few
-    # more: the budget is postings / per_score); the text lists' pass starts from their
-    # scores. Whatever was handed on, the top is that of the full scoring.
+def test_threads_scoring_at_once_each_get_their_own_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each thread reuses arrays of its own between questions: none sees another's sums.
     monkeypatch.setattr(topk, "MIN_POSTINGS", 0)
-    monkeypatch.setattr(topk, "POSTINGS_PER_EXACT_SCORE", per_score)
-    handed: list[int] = []
-
-    class Recording(textlists.TextListPass):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-            handed.append(len(self.exact))
-
-    monkeypatch.setattr(topk, "TextListPass", Recording)
-    matcher = Matcher(_random_knowledge(per_score % 7, 150))
+    matcher = Matcher(_random_knowledge(11, 200))
     index = matcher.index
-    rng = random.Random(per_score)
-    questions = [
-        " ".join(rng.sample(entry.answer.split(), min(5, len(entry.answer.split()))))
-        for entry in rng.sample(index.entries, 60)
-    ] + QUESTIONS
-    for question in questions:
-        analysis = matcher.analyse(question)
+    analyses = [matcher.analyse(entry.answer[:80]) for entry in index.entries[:60]]
+    expected = [scoring.best(scoring.scores(index, analysis), MIN_RANKED) for analysis in analyses]
+
+    def ranks(offset: int) -> list[list[int]]:
+        order = analyses[offset:] + analyses[:offset]
+        found = [scoring.best(topk.top_scores(index, a, MIN_RANKED), MIN_RANKED) for a in order]
+        return found[len(found) - offset :] + found[: len(found) - offset]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(ranks, [0, 7, 19, 31] * 3))
+    assert all(result == expected for result in results)
+
+
+def test_a_failed_question_leaves_the_next_ones_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The reused arrays are zeroed again even when a question's pass is interrupted.
+    monkeypatch.setattr(topk, "MIN_POSTINGS", 0)
+    matcher = Matcher(_random_knowledge(5, 120))
+    index = matcher.index
+    analyses = [matcher.analyse(entry.question) for entry in index.entries[:30]]
+    real_partition = dense.np.partition
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dense.np, "partition", interrupted)
+    for analysis in analyses:
+        with pytest.raises(KeyboardInterrupt):
+            topk.top_scores(index, analysis, MIN_RANKED)
+    monkeypatch.setattr(dense.np, "partition", real_partition)
+    for analysis in analyses:
         full = scoring.scores(index, analysis)
-        for count in (1, MIN_RANKED):
-            bounded = topk.top_scores(index, analysis, count)
-            best = scoring.best(full, count)
-            assert scoring.best(bounded, count) == best, (question, count)
-            assert all(full[i] == score for i, score in bounded.items()), (question, count)
-    # Some questions reached the text lists' pass with at least a floor's worth of scores.
-    assert any(scored >= MIN_RANKED for scored in handed), handed
+        top = topk.top_scores(index, analysis, MIN_RANKED)
+        assert all(full[i] == score for i, score in top.items())
+        assert scoring.best(top, MIN_RANKED) == scoring.best(full, MIN_RANKED)
+
+
+def test_numpy_is_loaded_only_for_a_large_knowledge() -> None:
+    # The shipped knowledge never reaches the arrays' size: its bot starts without numpy.
+    # A 1,000-entry knowledge builds them with its matcher, before the first question.
+    script = (
+        "import sys\n"
+        "from bot.knowledge import load_knowledge\n"
+        "from bot.matching import Matcher\n"
+        "matcher = Matcher(load_knowledge())\n"
+        "for entry in matcher.entries:\n"
+        "    matcher.decide(entry.question)\n"
+        "print('numpy' in sys.modules)\n"
+        "sys.path.insert(0, 'bench')\n"
+        "from speed import synthetic\n"
+        "large = Matcher(synthetic(load_knowledge(), 1000))\n"
+        "print('dense' in large.index.derived)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True"]
 
 
 @pytest.mark.parametrize("seed", [None, 3, 4])
 def test_the_full_scoring_equals_scoring_each_entry_phrasing_by_phrasing(seed: int | None) -> None:
     # ``prepared_scores`` reads each word's phrasings grouped by entry and sums word by
-    # word only the phrasings holding several of the question's words; ``score_entry``
+    # word only the phrasings holding several of the question's words; ``_score_one``
     # sums every phrasing of one entry. Every candidate's score must be the same float.
     knowledge = load_knowledge() if seed is None else _random_knowledge(seed, 120)
     matcher = Matcher(knowledge)
@@ -185,7 +215,7 @@ def test_the_full_scoring_equals_scoring_each_entry_phrasing_by_phrasing(seed: i
             continue
         scored = scoring.prepared_scores(index, prepared)
         for entry_index, score in scored.items():
-            assert score == scoring.score_entry(index, prepared, entry_index), question
+            assert score == _score_one(index, prepared, entry_index), question
         words = prepared.words
         several += any(
             len(words & index.text_tokens[text_index]) >= 2
@@ -195,3 +225,28 @@ def test_the_full_scoring_equals_scoring_each_entry_phrasing_by_phrasing(seed: i
             )
         )
     assert several > len(questions) // 2
+
+
+def _score_one(index: MatchIndex, prepared: scoring.Query, entry_index: int) -> float:
+    """One entry's score as the definition reads, phrasing by phrasing: each phrasing's
+    cosine summed word by word in the question's order, the best of them, then the same
+    sum of terms as ``prepared_scores``."""
+    phrasing = 0.0
+    start, end = index.entry_text_start[entry_index], index.entry_text_start[entry_index + 1]
+    for text_index in range(start, end):
+        value = 0.0
+        for token, squared, _ in prepared.terms:
+            if token in index.text_tokens[text_index]:
+                value += squared
+        cosine = value / (prepared.query_norm * index.text_norm[text_index])
+        phrasing = max(phrasing, cosine)
+    covered = 0.0
+    for token, _, weight in prepared.terms:
+        if token in index.bags[entry_index]:
+            covered += weight
+    return (
+        scoring.PHRASING_WEIGHT * phrasing
+        + scoring.COVERAGE_WEIGHT * covered / prepared.total_weight
+        + prepared.adjustment[index.entry_partner[entry_index]]
+        + prepared.topic.get(entry_index, 0.0)
+    )

@@ -6,8 +6,8 @@ Pure and synchronous, split by reason to change:
 - ``analysis``: what a question asks (its words in the knowledge's terms, partners named,
   who asks, cues for unanswerable questions);
 - ``scoring``: scores per entry and how much of the question the best entry explains;
-- ``topk``: the best few entries, leaving unscored those that provably cannot reach them
-  (``textlists``: its pass for questions of common words only);
+- ``topk``: the best few entries (``dense``: with numpy arrays, for a question of a large
+  knowledge's common words);
 - ``decision``: answer, clarify or fall back;
 - ``matcher``: ``Matcher``, the small API the rest of the bot uses.
 """

@@ -59,22 +59,16 @@ class MatchIndex:
     text_entry: Sequence[int]
     text_norm: Sequence[float]
     text_postings: Mapping[str, Sequence[int]]
-    # For the bounded top-k pass (``topk``): each phrasing's words, where each entry's
-    # phrasings start (they are consecutive; one extra offset closes the last entry), and
-    # per word the largest 1/norm of a phrasing holding it: its heaviest possible share of
-    # any cosine, known before a question is asked.
+    # Each phrasing's words, and where each entry's phrasings start (they are consecutive;
+    # one extra offset closes the last entry): ``scoring`` sums the phrasings holding
+    # several of a question's words.
     text_tokens: Sequence[frozenset[str]]
     entry_text_start: Sequence[int]
-    max_inverse_norm: Mapping[str, float]
     # Per entry: every lemma of its whole text (questions, keywords, answer, source).
     bags: Sequence[frozenset[str]]
     bag_postings: Mapping[str, Sequence[int]]
     # Per word of some entry: its bag and text postings, what scoring it in full costs.
     posting_counts: Mapping[str, int]
-    # Aligned with ``bag_postings``: the largest 1/norm of the entry's phrasings holding the
-    # word (0.0 when only its answer or keywords hold it), the word's precomputed weight
-    # in the entry's best possible cosine.
-    bag_inverse_norm: Mapping[str, Sequence[float]]
     # Editors' keywords mark the domain's own terms ("samenwerking", "bron"): matched, they
     # are evidence even when they are common Dutch words.
     keyword_words: frozenset[str]
@@ -103,6 +97,9 @@ class MatchIndex:
     # ``text_groups``' results, per word: derived from the knowledge alone, made on first use
     # (for all words at once they would cost a sixth of a large knowledge's build time).
     _text_groups: dict[str, TextGroups] = field(default_factory=dict, compare=False, repr=False)
+    # Other modules' structures derived from the index alone, made on first use and kept as
+    # long as the index (``dense``'s arrays for a large knowledge), by name.
+    derived: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def weight(self, token: str) -> float:
         """IDF of a known word; an unknown word weighs as much as a word of a single entry,
@@ -276,8 +273,6 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
     text_postings: dict[str, list[int]] = defaultdict(list)
     text_tokens: list[frozenset[str]] = []
     entry_text_start: list[int] = []
-    max_inverse_norm: dict[str, float] = {}
-    entry_inverse: list[dict[str, float]] = [{} for _ in entries]
     for entry_index, tokens in texts_tokens:
         expanded = set(tokens)
         for token in tokens:
@@ -289,14 +284,8 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         text_entry.append(entry_index)
         text_norm.append(norm)
         text_tokens.append(frozenset(expanded))
-        inverse = 1.0 / norm
-        inverses = entry_inverse[entry_index]
         for token in expanded:
             text_postings[token].append(text_index)
-            if inverse > inverses.get(token, 0.0):
-                inverses[token] = inverse
-                if inverse > max_inverse_norm.get(token, 0.0):
-                    max_inverse_norm[token] = inverse
     while len(entry_text_start) <= len(entries):
         entry_text_start.append(len(text_entry))
     ubiquitous = frozenset(
@@ -306,12 +295,9 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         and len(postings) > UBIQUITOUS_SHARE * len(text_entry)
     )
     bag_postings: dict[str, list[int]] = defaultdict(list)
-    bag_inverse_norm: dict[str, list[float]] = defaultdict(list)
     for entry_index, bag in enumerate(bags):
-        inverses = entry_inverse[entry_index]
         for token in bag:
             bag_postings[token].append(entry_index)
-            bag_inverse_norm[token].append(inverses.get(token, 0.0))
     entry_partner = tuple(entry.partner for entry in entries)
     label_entries: dict[frozenset[str], list[int]] = {}
     labels: list[frozenset[str]] = []
@@ -342,14 +328,12 @@ def _build(knowledge: KnowledgeBase) -> MatchIndex:
         text_postings=dict(text_postings),
         text_tokens=tuple(text_tokens),
         entry_text_start=tuple(entry_text_start),
-        max_inverse_norm=max_inverse_norm,
         bags=tuple(frozenset(bag) for bag in bags),
         bag_postings=dict(bag_postings),
         posting_counts={
             token: len(entries) + len(text_postings.get(token, ()))
             for token, entries in bag_postings.items()
         },
-        bag_inverse_norm=dict(bag_inverse_norm),
         keyword_words=frozenset(canonical.get(word, word) for word in keyword_words),
         ubiquitous=ubiquitous,
         entry_partner=entry_partner,

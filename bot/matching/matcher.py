@@ -39,6 +39,7 @@ class Matcher:
     ) -> None:
         if index is None or index.knowledge is not knowledge:
             index = build_index(knowledge)
+        topk.prepare(index)  # once per index: the arrays are kept with it
         self._index = index
         self._config = config or MatchingConfig()
         # The last texts read: in a chat one question is read for a choice, a follow-up, a
@@ -117,8 +118,8 @@ class Matcher:
         """What the decision looks at: the analysis, the top entries, the best one's support."""
         index = self._index
         analysis = self.analyse(text)
-        # Only the best few are looked at: entries that provably cannot reach them are
-        # never scored (``topk``); their scores and order are those of a full ranking.
+        # Only the best few are looked at (``topk``): their scores and order are those of
+        # a full ranking.
         scored = topk.top_scores(index, analysis, MIN_RANKED)
         best_indexes = scoring.best(scored, MIN_RANKED)
         top = scoring.matches(index, best_indexes, scored)

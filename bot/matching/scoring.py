@@ -19,8 +19,8 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress, repeat
-from operator import mul, not_, truediv
+from itertools import repeat
+from operator import mul, truediv
 from typing import cast
 
 from bot.matching.analysis import Analysis
@@ -100,22 +100,6 @@ def query(index: MatchIndex, analysis: Analysis) -> Query | None:
     )
 
 
-def word_bounds(
-    index: MatchIndex, prepared: Query, words: Iterable[str]
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Per word, the most it can add to any entry's score, in two shares: of the coverage
-    (``cover``), and of the best possible phrasing cosine (``phrase``: its weight squared
-    over the question norm times the largest 1/norm of a phrasing holding it). The bounded
-    passes (``topk``, ``textlists``) prune with sums of these; their proofs rest on them."""
-    total, norm = prepared.total_weight, prepared.query_norm
-    cover = {t: COVERAGE_WEIGHT * prepared.weights[t] / total for t in words}
-    phrase = {
-        t: PHRASING_WEIGHT * prepared.squared[t] * index.max_inverse_norm.get(t, 0.0) / norm
-        for t in cover
-    }
-    return cover, phrase
-
-
 def topic_bonus(
     index: MatchIndex, analysis: Analysis, adjustment: Mapping[str, float]
 ) -> dict[int, float]:
@@ -157,8 +141,8 @@ def scores(index: MatchIndex, analysis: Analysis) -> dict[int, float]:
 
 
 def prepared_scores(index: MatchIndex, prepared: Query) -> dict[int, float]:
-    """``scores`` for a question already prepared (``query``): the bounded passes prepare
-    it first and fall back to this without preparing it again.
+    """``scores`` for a question already prepared (``query``): ``topk`` prepares it first
+    to count its postings, and scores it here without preparing it again.
 
     An entry's phrasing is its best cosine over its phrasings. A phrasing holding one of
     the question's words has the cosine ``squared / (query_norm * norm)``: of those, the
@@ -255,47 +239,6 @@ def prepared_scores(index: MatchIndex, prepared: Query) -> dict[int, float]:
         + adjustment[entry_partner[entry_index]]
         for entry_index, value in covered.items()
     }
-
-
-def score_entry(index: MatchIndex, prepared: Query, entry_index: int) -> float:
-    """One entry's score, with the same additions in the same order as ``scores`` (from
-    0.0, word by word in the question's order), so the same to the last bit: for the
-    bounded passes (``topk``), which score a few entries each."""
-    terms = prepared.terms
-    words = prepared.words
-    text_tokens = index.text_tokens
-    phrasing = 0.0
-    start = index.entry_text_start[entry_index]
-    end = index.entry_text_start[entry_index + 1]
-    # Most phrasings share no word with the question: those that do are found in C.
-    sharing = map(not_, map(words.isdisjoint, text_tokens[start:end]))
-    squared_of = prepared.squared
-    intersection = words.intersection
-    for text_index in compress(range(start, end), sharing):
-        held = intersection(text_tokens[text_index])
-        if len(held) == 1:
-            # Most phrasings share one word: its weight squared is the sum (0.0 + x is x),
-            # found in C without walking the question's words.
-            value = squared_of[next(iter(held))]
-        else:
-            value = 0.0
-            for token, squared, _ in terms:
-                if token in held:
-                    value += squared
-        cosine = value / (prepared.query_norm * index.text_norm[text_index])
-        if cosine > phrasing:
-            phrasing = cosine
-    bag = index.bags[entry_index]
-    covered = 0.0
-    for token, _, weight in terms:
-        if token in bag:
-            covered += weight
-    return (
-        PHRASING_WEIGHT * phrasing
-        + COVERAGE_WEIGHT * covered / prepared.total_weight
-        + prepared.adjustment[index.entry_partner[entry_index]]
-        + prepared.topic.get(entry_index, 0.0)
-    )
 
 
 @lru_cache(maxsize=1024)
