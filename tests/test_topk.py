@@ -172,9 +172,8 @@ def test_a_failed_question_leaves_the_next_ones_exact(monkeypatch: pytest.Monkey
         assert scoring.best(top, MIN_RANKED) == scoring.best(full, MIN_RANKED)
 
 
-def test_numpy_is_loaded_only_for_a_large_knowledge() -> None:
-    # The shipped knowledge never reaches the arrays' size: its bot starts without numpy.
-    # A 1,000-entry knowledge builds them with its matcher, before the first question.
+def test_the_shipped_knowledge_runs_without_numpy() -> None:
+    # Its questions never reach the arrays' size: its bot starts without importing numpy.
     script = (
         "import sys\n"
         "from bot.knowledge import load_knowledge\n"
@@ -182,16 +181,21 @@ def test_numpy_is_loaded_only_for_a_large_knowledge() -> None:
         "matcher = Matcher(load_knowledge())\n"
         "for entry in matcher.entries:\n"
         "    matcher.decide(entry.question)\n"
-        "print('numpy' in sys.modules)\n"
-        "sys.path.insert(0, 'bench')\n"
-        "from speed import synthetic\n"
-        "large = Matcher(synthetic(load_knowledge(), 1000))\n"
-        "print('dense' in large.index.derived)\n"
+        "print('numpy' in sys.modules, 'dense' in matcher.index.derived)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert result.stdout.split() == ["False", "True"]
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_a_large_knowledges_arrays_are_built_with_its_matcher() -> None:
+    # Before the first question, not during it; once for every matcher sharing the index.
+    matcher = Matcher(_random_knowledge(2, 400))
+    built = matcher.index.derived["dense"]
+    assert isinstance(built, dense.DensePostings)
+    assert len(built.entry_partner) == 400
+    assert matcher.with_config(matcher.config).index.derived["dense"] is built
 
 
 @pytest.mark.parametrize("seed", [None, 3, 4])
