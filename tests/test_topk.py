@@ -41,6 +41,7 @@ def test_top_entries_and_scores_equal_the_full_scoring(
 ) -> None:
     # The shipped knowledge is far below the size where numpy pays: force it on.
     monkeypatch.setattr(topk, "MIN_POSTINGS", 0)
+    monkeypatch.setattr(topk, "MIN_POSTINGS_BUILT", 0)
     index = matcher.index
     questions = QUESTIONS + [entry.question for entry in index.entries]
     questions += [alternate for entry in index.entries for alternate in entry.alternates[:2]]
@@ -96,6 +97,7 @@ def test_the_arrays_give_the_full_scorings_top_on_random_knowledge(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(topk, "MIN_POSTINGS", 0)
+    monkeypatch.setattr(topk, "MIN_POSTINGS_BUILT", 0)
     knowledge = _random_knowledge(seed, 150)
     matcher = Matcher(knowledge)
     index = matcher.index
@@ -134,6 +136,7 @@ def test_the_arrays_give_the_full_scorings_top_on_random_knowledge(
 def test_threads_scoring_at_once_each_get_their_own_scores(monkeypatch: pytest.MonkeyPatch) -> None:
     # Each thread reuses arrays of its own between questions: none sees another's sums.
     monkeypatch.setattr(topk, "MIN_POSTINGS", 0)
+    monkeypatch.setattr(topk, "MIN_POSTINGS_BUILT", 0)
     matcher = Matcher(_random_knowledge(11, 200))
     index = matcher.index
     analyses = [matcher.analyse(entry.answer[:80]) for entry in index.entries[:60]]
@@ -152,6 +155,7 @@ def test_threads_scoring_at_once_each_get_their_own_scores(monkeypatch: pytest.M
 def test_a_failed_question_leaves_the_next_ones_exact(monkeypatch: pytest.MonkeyPatch) -> None:
     # The reused arrays are zeroed again even when a question's pass is interrupted.
     monkeypatch.setattr(topk, "MIN_POSTINGS", 0)
+    monkeypatch.setattr(topk, "MIN_POSTINGS_BUILT", 0)
     matcher = Matcher(_random_knowledge(5, 120))
     index = matcher.index
     analyses = [matcher.analyse(entry.question) for entry in index.entries[:30]]
