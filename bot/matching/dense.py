@@ -19,8 +19,8 @@ other rounding). A single-word phrasing's dot product is its word's weight squar
 cosines is the same in any order. ``tests/test_topk.py`` compares the two on random
 knowledge.
 
-numpy is imported only when a question reaches this many postings (``topk``): the
-shipped knowledge never does, and ``partnerbot ask`` starts without it.
+numpy is imported only for a knowledge where a question can reach ``topk.MIN_POSTINGS``
+postings: the shipped knowledge never does, and ``partnerbot ask`` starts without it.
 """
 
 from __future__ import annotations
