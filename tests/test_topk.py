@@ -224,7 +224,7 @@ def test_the_full_scoring_equals_scoring_each_entry_phrasing_by_phrasing(seed: i
         scored = scoring.prepared_scores(index, prepared)
         for entry_index, score in scored.items():
             assert score == _score_one(index, prepared, entry_index), question
-        words = prepared.words
+        words = frozenset(prepared.squared)
         several += any(
             len(words & index.text_tokens[text_index]) >= 2
             for entry_index in scored

@@ -63,7 +63,6 @@ class Query:
     weights: dict[str, float]  # every word, in the question's order
     squared: dict[str, float]  # the words scoring visits (ubiquitous ones left out)
     terms: tuple[tuple[str, float, float], ...]  # (word, weight squared, weight) of those
-    words: frozenset[str]  # the words of ``terms``
     query_norm: float
     total_weight: float
     adjustment: dict[str, float]  # per partner
@@ -92,7 +91,6 @@ def query(index: MatchIndex, analysis: Analysis) -> Query | None:
         weights=weights,
         squared=squared,
         terms=tuple(zip(squared, squared.values(), map(weights.__getitem__, squared), strict=True)),
-        words=frozenset(squared),
         query_norm=math.sqrt(sum(map(mul, weights.values(), weights.values()))),
         total_weight=sum(weights.values()),
         adjustment=adjustment,
