@@ -22,8 +22,8 @@ from bot.matching.scoring import prepared_scores, query
 # 0.3 ms, and the shipped knowledge (at most 675 per question) starts without numpy.
 MIN_POSTINGS = 2000
 # Once a knowledge's arrays are built (numpy imported), numpy's pass from where it is the
-# faster: at 250-500 postings in 9 questions of 10, above 500 in all (1,000-entry knowledge:
-# p99 0.52-0.62 -> 0.28-0.34 ms).
+# faster: at 250-500 postings for 85 % of questions, above 500 for all
+# (``bench/scoring_costs.py``; 1,000-entry knowledge: p99 0.52-0.62 -> 0.28-0.34 ms).
 MIN_POSTINGS_BUILT = 400
 # ``prepare`` builds the arrays at load when this many of the commonest words could give
 # one question ``MIN_POSTINGS``: a large knowledge's first question does not wait for them.
