@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import MIN_RANKED, Matcher, dense, scoring, topk
 from bot.matching.index import MatchIndex
 from bot.models import Entry
+from bot.text import MAX_MATCH_CHARS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -191,6 +193,37 @@ def test_the_shipped_knowledge_runs_without_numpy() -> None:
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_a_long_pasted_text_loads_the_arrays_and_gets_pythons_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The shipped knowledge's own words, the commonest first, pasted as one question (up to
+    # the characters matching reads), reach past MIN_POSTINGS: the arrays are built at that
+    # question, and the decision is the one Python's pass makes.
+    knowledge = load_knowledge()
+    matcher = Matcher(knowledge)
+    counts = matcher.index.posting_counts
+    reach: dict[str, tuple[int, str]] = {}  # per lemma: its postings, a word the text has
+    for word in dict.fromkeys(re.findall(r"\w+", " ".join(e.answer for e in knowledge.entries))):
+        tokens = matcher.query_tokens(word)
+        if len(tokens) == 1 and tokens[0] not in reach:
+            reach[tokens[0]] = (counts.get(tokens[0], 0), word)
+    pasted = ""
+    for _, word in sorted(reach.values(), key=lambda found: (-found[0], found[1])):
+        if len(pasted) + len(word) + 1 > MAX_MATCH_CHARS:
+            break
+        pasted = f"{pasted} {word}".strip()
+    prepared = scoring.query(matcher.index, matcher.analyse(pasted))
+    assert prepared is not None
+    postings = sum(matcher.index.posting_counts.get(t, 0) for t in prepared.squared)
+    assert postings >= topk.MIN_POSTINGS
+    assert "dense" not in matcher.index.derived
+    decided = matcher.decide(pasted)
+    assert "dense" in matcher.index.derived
+    monkeypatch.setattr(topk, "MIN_POSTINGS", 10**9)
+    monkeypatch.setattr(topk, "MIN_POSTINGS_BUILT", 10**9)
+    assert Matcher(knowledge).decide(pasted) == decided
 
 
 def test_a_large_knowledges_arrays_are_built_with_its_matcher() -> None:

@@ -19,8 +19,9 @@ other rounding). A single-word phrasing's dot product is its word's weight squar
 cosines is the same in any order. ``tests/test_topk.py`` compares the two on random
 knowledge.
 
-numpy is imported only for a knowledge where a question can reach ``topk.MIN_POSTINGS``
-postings: the shipped knowledge never does, and ``partnerbot ask`` starts without it.
+numpy is imported only when a question reaches ``topk.MIN_POSTINGS`` postings: no question
+people ask of the shipped knowledge does (only a pasted text of about 1,000 characters),
+and ``partnerbot ask`` starts without it.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from bot.matching.scoring import prepared_scores, query
 
 # numpy's pass is the faster from about 300 postings per question (0.05 against 0.1 ms at
 # 700), but importing numpy costs 60 ms: below this many, Python's pass takes at most
-# 0.3 ms, and the shipped knowledge (at most 675 per question) starts without numpy.
+# 0.3 ms, and the shipped knowledge (at most 675 per eval question) starts without numpy.
 MIN_POSTINGS = 2000
 # Once a knowledge's arrays are built (numpy imported), numpy's pass from where it is the
 # faster: at 250-500 postings for 85 % of questions, above 500 for all
@@ -48,8 +48,9 @@ def top_scores(index: MatchIndex, analysis: Analysis, count: int) -> dict[int, f
 
 
 def prepare(index: MatchIndex) -> None:
-    """Build ``dense``'s arrays now if some question could need them (about 0.2 s at
-    10,000 entries), rather than when the first such question is asked. Once per index:
+    """Build ``dense``'s arrays now if a question of the knowledge's commonest words would
+    need them (about 0.2 s at 10,000 entries), rather than when the first such question is
+    asked; a longer question may still need them, and has them built then. Once per index:
     every matcher sharing it (``Matcher.with_config``) calls this."""
     if "prepared" in index.derived:
         return
