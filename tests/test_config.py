@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from cli_support import stdout_under_hash_seeds
+from cli_support import run_bot, stdout_under_hash_seeds
 
 from bot.config import (
     Config,
@@ -20,8 +17,6 @@ from bot.config import (
     load_config,
     resolve_secret,
 )
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def write(tmp_path: Path, text: str, name: str = "config.yaml") -> Path:
@@ -221,16 +216,7 @@ def test_a_config_never_shows_a_secret_value(tmp_path: Path) -> None:
 
 def test_check_with_a_broken_config_exits_1_without_traceback(tmp_path: Path) -> None:
     path = write(tmp_path, "matchng: {}\nweb:\n  port: nul\n")
-    environ = {**os.environ, "PYTHONPATH": str(REPO)}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "check", "--config", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=environ,
-        timeout=60,
-        check=False,
-    )
+    result = run_bot("check", "--config", str(path))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
@@ -256,19 +242,11 @@ def test_a_teams_token_that_is_not_base64_is_reported_by_check(tmp_path: Path) -
 
 
 def test_check_with_a_config_validates_the_configs_knowledge_folder(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     broken = tmp_path / "knowledge"
     broken.mkdir()
     config_file = tmp_path / "config.yaml"
     config_file.write_text(f"knowledge:\n  path: {broken}\n", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "check", "--config", str(config_file)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_bot("check", "--config", str(config_file))
     assert result.returncode == 1
     assert str(broken) in result.stderr or "taxonomy.yaml" in result.stderr
 
